@@ -1,0 +1,23 @@
+# Replication pipeline for a mixed-methods study of SME internationalization.
+# The default input is SYNTHETIC (data/synthetic/, see README.md).
+#
+#   snakemake --cores 2            run everything
+#   snakemake --cores 2 -n         show what would run
+
+
+from snakemake.utils import min_version
+
+min_version("8.10")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True
