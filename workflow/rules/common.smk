@@ -1,5 +1,7 @@
 # Configuration check and helpers shared by the rules.
 
+import os
+
 from analysis.config import check_config
 
 config = check_config(config)

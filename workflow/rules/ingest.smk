@@ -8,16 +8,18 @@ rule ingest:
         panel="results/ingested/{panel}.parquet",
         ledger="results/ingested/{panel}.ledger.csv",
         info="results/ingested/{panel}.json",
-    params:
-        panel=panel_cfg,
-        presets_dir=config["presets_dir"],
     log:
         "logs/ingest/{panel}.log",
     benchmark:
         "benchmarks/ingest/{panel}.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
+    params:
+        panel=panel_cfg,
+        presets_dir=lambda wildcards, input: os.path.dirname(input.get("preset", "")),
     script:
         "../scripts/ingest.py"
 
@@ -33,17 +35,19 @@ rule validate:
         panel="results/panels/{panel}.parquet",
         ledger="results/panels/{panel}.exclusions.csv",
         summary="results/panels/{panel}.summary.json",
-    params:
-        panel=panel_cfg,
-        derive=config["derive"],
-        presets_dir=config["presets_dir"],
     log:
         "logs/validate/{panel}.log",
     benchmark:
         "benchmarks/validate/{panel}.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
+    params:
+        panel=panel_cfg,
+        derive=config["derive"],
+        presets_dir=lambda wildcards, input: os.path.dirname(input.sizes),
     script:
         "../scripts/validate.py"
 
@@ -57,14 +61,16 @@ rule pool:
         panel="results/pooled/panel.parquet",
         ledger="results/pooled/exclusions.csv",
         summary="results/pooled/summary.json",
-    params:
-        panels=PANELS,
     log:
         "logs/pool/pool.log",
     benchmark:
         "benchmarks/pool/pool.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        panels=PANELS,
     script:
         "../scripts/pool.py"
