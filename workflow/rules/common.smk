@@ -8,8 +8,14 @@ config = check_config(config)
 PANELS = list(config["panels"])
 
 
+# "all" is the pooled sample of every panel; each panel is also a sample of its own when
+# per_country is true and more than one panel is configured.
+SAMPLES = ["all"] + (PANELS if config["per_country"] and len(PANELS) > 1 else [])
+
+
 wildcard_constraints:
     panel="|".join(PANELS),
+    sample="|".join(SAMPLES),
 
 
 def panel_cfg(wildcards):
@@ -26,8 +32,15 @@ def panel_inputs(wildcards):
     return files
 
 
+def sample_panel(wildcards):
+    if wildcards.sample == "all":
+        return "results/pooled/panel.parquet"
+    return f"results/panels/{wildcards.sample}.parquet"
+
+
 def all_targets():
     return [
-        "results/pooled/panel.parquet",
         "results/pooled/summary.json",
+        *expand("results/analysis/{sample}/normality.csv", sample=SAMPLES),
+        *expand("results/analysis/{sample}/verdicts.csv", sample=SAMPLES),
     ]
