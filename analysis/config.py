@@ -55,8 +55,15 @@ def _describe(error: Any) -> str:
         msg += "workflow/schemas/config.schema.yaml)"
     elif error.validator == "enum":
         msg = f"value {error.instance!r} is not one of {error.validator_value}"
-    elif error.validator == "pattern" and error.absolute_path == ():
-        msg = f"{error.instance!r} is not an allowed name ({error.validator_value})"
+    elif error.validator == "pattern" and "propertyNames" in error.relative_schema_path:
+        msg = (f"{error.instance!r} is not an allowed name: use letters, digits, '_' and '-', "
+               f"starting with a letter ({error.validator_value})")
+    elif error.validator in ("oneOf", "anyOf"):
+        expected = error.schema.get("description", "one of the forms in the schema")
+        details = "; ".join(sorted({sub.message for sub in error.context or []}))
+        msg = f"{error.instance!r} is not valid here: expected {expected}"
+        if details:
+            msg += f" ({details})"
     return f"{where}: {msg}"
 
 
@@ -98,15 +105,75 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) 
     bands = config["derive"]["doi_bands"]
     if len(bands["labels"]) != len(bands["cuts"]) + 2:
         problems.append(
-            "config.derive.doi_bands: labels must name the 'none' band (export share 0) and one band "
-            f"per interval between the cuts: {len(bands['cuts'])} cuts need "
+            "config.derive.doi_bands: labels must name the 'none' band (export share 0) and one "
+            f"band per interval between the cuts: {len(bands['cuts'])} cuts need "
             f"{len(bands['cuts']) + 2} labels, got {len(bands['labels'])}"
         )
     if list(bands["cuts"]) != sorted(set(bands["cuts"])):
         problems.append("config.derive.doi_bands.cuts must be strictly increasing")
+    if len(set(bands["labels"])) != len(bands["labels"]):
+        problems.append(f"config.derive.doi_bands.labels must be distinct, got {bands['labels']}")
+    problems += _check_presets(config)
     if problems:
         raise PipelineInputError("the configuration has problems:", problems)
     return config
+
+
+SIZE_PRESETS = "size_definitions"
+
+
+def _mapping_presets(presets_dir: str | Path) -> list[str]:
+    """Names of the mapping presets in ``presets_dir`` (the size-definition file is not one)."""
+    return sorted(p.stem for p in Path(presets_dir).glob("*.yaml") if p.stem != SIZE_PRESETS)
+
+
+def _check_presets(config: dict[str, Any]) -> list[str]:
+    """Problems with the presets the configuration names (mapping presets, size definition)."""
+    presets_dir = Path(config["presets_dir"])
+    if not presets_dir.is_dir():
+        return [f"config.presets_dir: directory {str(presets_dir)!r} not found (it holds the "
+                "mapping presets and size_definitions.yaml; the default is config/presets)"]
+    problems = []
+    for name, panel in config["panels"].items():
+        preset = panel["mapping"].get("preset")
+        if preset is not None and not (presets_dir / f"{preset}.yaml").is_file():
+            problems.append(
+                f"config.panels.{name}.mapping.preset: unknown mapping preset {preset!r}: no file "
+                f"{presets_dir / f'{preset}.yaml'}; known presets: {_mapping_presets(presets_dir)}"
+            )
+    spec = config["derive"]["size_definition"]
+    if isinstance(spec, dict):
+        if spec["min_employees"] > spec["sme_max_employees"]:
+            problems.append(
+                "config.derive.size_definition: min_employees "
+                f"({spec['min_employees']}) is larger than sme_max_employees "
+                f"({spec['sme_max_employees']}), so no firm could be an SME"
+            )
+    else:
+        try:
+            size_definition(config["derive"], presets_dir)
+        except PipelineInputError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _check_preset_content(preset: Any, path: Path) -> None:
+    """A mapping preset must be a mapping that the config schema accepts (typos are errors)."""
+    import jsonschema
+
+    if not isinstance(preset, dict):
+        raise PipelineInputError(f"{path}: a mapping preset must be a YAML mapping (rename:, "
+                                 f"sum:, missing_codes:, yes_no:, scale:, constants:)")
+    schema = load_yaml(SCHEMA_PATH)
+    mapping_schema = schema["properties"]["panels"]["additionalProperties"]["properties"]["mapping"]
+    validator = jsonschema.Draft202012Validator(mapping_schema)
+    errors = sorted(validator.iter_errors(preset), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        raise PipelineInputError(
+            f"{path}: the mapping preset does not match the mapping schema "
+            "(panels.*.mapping in workflow/schemas/config.schema.yaml):",
+            [_describe(e).replace("config", "preset", 1) for e in errors],
+        )
 
 
 def resolve_mapping(mapping: dict[str, Any], presets_dir: str | Path) -> dict[str, Any]:
@@ -114,26 +181,31 @@ def resolve_mapping(mapping: dict[str, Any], presets_dir: str | Path) -> dict[st
 
     Dictionaries (rename, constants, sum, scale, missing_codes.columns, yes_no.columns) are merged
     key by key, the panel's entries winning; lists and scalars of the panel replace the preset's.
+    A panel entry set to null removes the preset's entry (e.g. ``rename: {h1: null}`` for an
+    extract without the column h1).
     """
     mapping = copy.deepcopy(mapping or {})
     preset_name = mapping.pop("preset", None)
     if preset_name is None:
-        return normalize_yes_no(mapping)
+        return _merge({}, normalize_yes_no(mapping))
     path = Path(presets_dir) / f"{preset_name}.yaml"
-    if not path.exists():
-        known = sorted(p.stem for p in Path(presets_dir).glob("*.yaml"))
+    if preset_name == SIZE_PRESETS or not path.exists():
         raise PipelineInputError(
-            f"mapping preset {preset_name!r} not found: no file {path}. Known presets: {known}"
+            f"mapping preset {preset_name!r} not found: no file {path}. "
+            f"Known presets: {_mapping_presets(presets_dir)}"
         )
     preset = normalize_yes_no(load_yaml(path) or {})
+    _check_preset_content(preset, path)
     return _merge(preset, normalize_yes_no(mapping))
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        if value is None:  # null removes the preset's entry
+            out.pop(key, None)
+        elif isinstance(value, dict):
+            out[key] = _merge(out[key] if isinstance(out.get(key), dict) else {}, value)
         else:
             out[key] = copy.deepcopy(value)
     return out

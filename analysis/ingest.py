@@ -33,6 +33,7 @@ from analysis.errors import PipelineInputError
 LEDGER_COLUMNS = ["panel", "file", "row", "firm_id", "year", "stage", "reason"]
 DEFAULT_YES = [1, "1", "yes", "Yes", "YES", "y", "Y", "true", "True", "TRUE", True]
 DEFAULT_NO = [0, "0", "no", "No", "NO", "n", "N", "false", "False", "FALSE", False]
+ROUND_DECIMALS = 10  # sums and scaled values are rounded to this many decimals
 
 
 def read_panel(path: str | Path, fmt: str, read: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -45,7 +46,8 @@ def read_panel(path: str | Path, fmt: str, read: dict[str, Any] | None = None) -
     path = Path(path)
     read = read or {}
     if not path.exists():
-        raise PipelineInputError(f"{path}: panel file not found (check `path` in the panel's config entry)")
+        raise PipelineInputError(
+            f"{path}: panel file not found (check `path` in the panel's config entry)")
     try:
         if fmt == "csv":
             df = pd.read_csv(
@@ -72,8 +74,8 @@ def read_panel(path: str | Path, fmt: str, read: dict[str, Any] | None = None) -
     df.columns = [str(c).strip() for c in df.columns]
     if len(df) == 0:
         raise PipelineInputError(
-            f"{path}: the panel is empty (a header but no data rows); give a file with firm-year rows "
-            "or remove the panel from config/config.yaml"
+            f"{path}: the panel is empty (a header but no data rows); give a file with firm-year "
+            "rows or remove the panel from config/config.yaml"
         )
     df.insert(0, "_row", np.arange(1, len(df) + 1, dtype=np.int64))
     return df
@@ -87,12 +89,33 @@ def _as_number(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype(float)
 
 
+# YAML 1.1 (PyYAML) reads these unquoted words as booleans, so a code written `yes` or `No` in a
+# mapping arrives as True or False; such a code matches the words again.
+YAML_TRUE = ["yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]
+YAML_FALSE = ["no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Text of each value, stripped; whole floats lose their '.0' (an id 101 read as 101.0)."""
+    if not pd.api.types.is_bool_dtype(s) and pd.api.types.infer_dtype(s, skipna=True) in (
+            "floating", "mixed-integer-float", "mixed"):
+        s = s.astype(object).map(
+            lambda v: str(int(v)) if isinstance(v, float) and np.isfinite(v) and v.is_integer()
+            else v, na_action="ignore")
+    return s.astype("string").str.strip()
+
+
 def _code_mask(s: pd.Series, codes: list[Any]) -> pd.Series:
-    """Rows of ``s`` equal to one of ``codes`` (numeric codes also match their numeric value)."""
+    """Rows of ``s`` equal to one of ``codes`` (numeric codes also match their numeric value;
+    a boolean code, e.g. from an unquoted YAML ``yes``, matches the YAML spellings of it)."""
     if not codes:
         return pd.Series(False, index=s.index)
     as_text = s.astype("string").str.strip()
-    mask = as_text.isin([str(c) for c in codes]).fillna(False)
+    texts = [str(c) for c in codes]
+    for c in codes:
+        if isinstance(c, bool):
+            texts += YAML_TRUE if c else YAML_FALSE
+    mask = as_text.isin(texts).fillna(False)
     nums = [float(c) for c in codes if isinstance(c, int | float) and not isinstance(c, bool)]
     if nums:
         mask |= _as_number(s).isin(nums)
@@ -118,7 +141,7 @@ class _Problems:
 
     def reason(self, item: dict[str, Any]) -> str:
         src = f" (source column {item['source']!r})" if item["source"] != item["column"] else ""
-        return f"column {item['column']!r}{src}: value {item['value']!r} {item['rule']}"
+        return f"column {item['column']!r}{src}: value {show_value(item['value'])} {item['rule']}"
 
     def describe(self, item: dict[str, Any]) -> str:
         return f"{row_label(self.rows.loc[item['idx']])}, {self.reason(item)}"
@@ -131,6 +154,16 @@ class _Problems:
         rows = [ledger_row(frame.loc[idx], self.panel, self.path, stage, "; ".join(r))
                 for idx, r in reasons.items()]
         return ledger_frame(rows)
+
+
+def show_value(value: Any, kind: str | None = None) -> str:
+    """A value as a message shows it: text quoted, numbers plain (``-3``, not ``np.int64(-3)``);
+    a whole number of an ``integer`` variable without '.0'."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if kind == "integer" and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def row_label(row: pd.Series) -> str:
@@ -221,7 +254,19 @@ def apply_mapping(
     if unknown_targets:
         raise PipelineInputError(
             f"{where}: the mapping targets names that are not canonical variables: "
-            f"{sorted(set(unknown_targets))}; the canonical variables are listed in data/codebook.yaml",
+            f"{sorted(set(unknown_targets))}; the canonical variables are listed in "
+            "data/codebook.yaml",
+        )
+    yes_no_cols = ((mapping.get("yes_no") or {}).get("columns") or {})
+    not_boolean = [c for c in yes_no_cols if variables.get(c, {}).get("type") != "boolean"]
+    if not_boolean:
+        booleans = [v for v, spec in variables.items() if spec["type"] == "boolean"]
+        hints = [f"{c!r} is renamed to {rename[c]!r}: use that name" for c in not_boolean
+                 if c in rename]
+        raise PipelineInputError(
+            f"{where}: mapping.yes_no.columns names {not_boolean}, which are not canonical yes/no "
+            f"variables; its keys are canonical names (after renaming): {booleans}; {cfg_hint}",
+            hints,
         )
 
     # 1. missing codes
@@ -247,8 +292,10 @@ def apply_mapping(
             problems.add(bad, target, part, df[part], "is not a number (needed for the sum "
                          f"{' + '.join(parts)})", _rule(variables, target, on_invalid))
             nums.append(num)
-        built[target] = pd.concat(nums, axis=1).sum(axis=1, min_count=len(parts)).where(
-            pd.concat(nums, axis=1).notna().all(axis=1))
+        both = pd.concat(nums, axis=1)
+        # rounded so that decimal parts add up exactly (1.1 + 2.2 is 3.3, not 3.3000000000000003)
+        built[target] = both.sum(axis=1, min_count=len(parts)).where(
+            both.notna().all(axis=1)).round(ROUND_DECIMALS)
 
     # 3. renames, 4. constants
     out = pd.DataFrame({"_row": df["_row"]}, index=df.index)
@@ -307,20 +354,22 @@ def apply_mapping(
                 num = num.where(~frac)
             factor = (mapping.get("scale") or {}).get(var)
             if factor is not None:
-                num = num * float(factor)
+                # rounded so that 0.07 * 100 is 7, not 7.000000000000001 (band cut-offs)
+                num = (num * float(factor)).round(ROUND_DECIMALS)
             out[var] = num.round().astype("Int64") if kind == "integer" else num.astype(float)
         else:
-            text = s.astype("string").str.strip()
+            text = _as_text(s)
             out[var] = text.mask(text == "")
     out.insert(1, "panel", panel)
 
     # invalid values: error or exclusion
     errors = [p for p in problems.items if p["on_invalid"] == "error"]
+    errors.sort(key=lambda p: int(out.at[p["idx"], "_row"]))  # file order (stable within a row)
     if errors:
         raise PipelineInputError(
             f"{where}: {len(errors)} invalid value(s). Correct them in the file, map them in "
-            f"config/config.yaml (panels.{panel}.mapping), or set `on_invalid: exclude` on the panel "
-            "to exclude such rows and record them in the ledger:",
+            f"config/config.yaml (panels.{panel}.mapping), or set `on_invalid: exclude` on the "
+            "panel to exclude such rows and record them in the ledger:",
             [problems.describe(p) for p in errors],
         )
     ledger = problems.ledger(out, stage="ingest")
@@ -342,6 +391,18 @@ def _rule(variables: dict[str, Any], var: str, override: str | None) -> str:
     return override or variables.get(var, {}).get("on_invalid", "error")
 
 
+SYNTHETIC_NOTICE = "# SYNTHETIC DATA"
+
+
+def declares_synthetic(path: str | Path, fmt: str, read: dict[str, Any] | None = None) -> bool:
+    """True when a CSV file starts with the notice that analysis/synthetic.py writes."""
+    if fmt != "csv":
+        return False
+    encoding = (read or {}).get("encoding", "utf-8")
+    with Path(path).open(encoding=encoding, errors="replace") as fh:
+        return fh.readline().startswith(SYNTHETIC_NOTICE)
+
+
 def run_ingest(*, panel: str, panel_cfg: dict[str, Any], codebook: str, presets_dir: str,
                out_panel: str, out_ledger: str, out_info: str) -> dict[str, Any]:
     """Stage ``ingest``: read one panel file, map it, write the canonical panel and its ledger."""
@@ -358,8 +419,14 @@ def run_ingest(*, panel: str, panel_cfg: dict[str, Any], codebook: str, presets_
         raw, mapping, load_yaml(codebook), panel=panel, path=panel_cfg["path"],
         on_invalid=panel_cfg.get("on_invalid"),
     )
-    canonical["synthetic"] = bool(panel_cfg.get("synthetic", False))
-    info["synthetic"] = bool(panel_cfg.get("synthetic", False))
+    synthetic = bool(panel_cfg.get("synthetic", False))
+    if not synthetic and declares_synthetic(panel_cfg["path"], panel_cfg["format"],
+                                            panel_cfg.get("read")):
+        log.warning("%s starts with the synthetic-data notice: its outputs are marked synthetic "
+                    "although the panel entry does not say `synthetic: true`", panel_cfg["path"])
+        synthetic = True
+    canonical["synthetic"] = synthetic
+    info["synthetic"] = synthetic
     info["mapping"] = mapping
     for key in ("rows_kept", "rows_excluded", "ignored_columns", "variables_missing"):
         log.info("%s: %s", key, info[key])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -48,7 +49,7 @@ def run_pool(*, panels: list[str], in_panels: list[str], in_ledgers: list[str],
     pooled = pool_panels(frames)
     ledgers = [pd.read_csv(p, dtype={"firm_id": "string", "reason": "string"}) for p in in_ledgers]
     ledger = pd.concat(ledgers, ignore_index=True)
-    summaries = [json.loads(open(p, encoding="utf-8").read()) for p in in_summaries]
+    summaries = [json.loads(Path(p).read_text(encoding="utf-8")) for p in in_summaries]
     summary = {
         "panels": {s["panel"]: {k: s[k] for k in ("rows_in", "rows_kept", "rows_excluded",
                                                    "firms", "synthetic", "file")}

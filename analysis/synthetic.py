@@ -120,7 +120,8 @@ def generate(params: dict[str, Any], scale: int = 1) -> pd.DataFrame:
     first_panel_export = np.where(ever, years[np.argmax(exporting, axis=1)], 0)
     lag_early = rng.integers(0, fe["early_max_years"] + 1, size=n)
     lag_late = np.floor(rng.random(n) * (age + 1)).astype(np.int64)
-    first_export = founded + np.where(early, lag_early, np.maximum(lag_late, fe["early_max_years"] + 1))
+    first_export = founded + np.where(early, lag_early,
+                                      np.maximum(lag_late, fe["early_max_years"] + 1))
     # a firm not exporting in the first panel year starts exporting in the panel
     starts_in_panel = ever & ~exporting[:, 0]
     first_export = np.where(starts_in_panel, first_panel_export,
@@ -148,7 +149,8 @@ def generate(params: dict[str, Any], scale: int = 1) -> pd.DataFrame:
 
     # management and other yes/no constructs
     pm = params["mgmt_team_size"]
-    lam = np.exp(pm["intercept"] + _effects(pm, smem, doi) + pm["firm_sd"] * rng.standard_normal((n, 1)))
+    lam = np.exp(pm["intercept"] + _effects(pm, smem, doi)
+                 + pm["firm_sd"] * rng.standard_normal((n, 1)))
     team = 1 + rng.poisson(lam)
     binaries = {}
     for name in ("mgmt_trained", "strategic_planning", "export_plan", "tqm", "jit",

@@ -10,12 +10,13 @@ codebook entry says ``missing: exclude`` are always exclusions.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from analysis.errors import PipelineInputError
-from analysis.ingest import LEDGER_COLUMNS, ledger_frame, ledger_row, row_label
+from analysis.ingest import LEDGER_COLUMNS, ledger_frame, ledger_row, row_label, show_value
 
 PANDAS_TYPES = {"string": "string", "integer": "Int64", "number": "float64", "boolean": "boolean"}
 
@@ -114,11 +115,13 @@ def validate_panel(
                     f"the codebook says {spec.get('type')}"
                 ) from None
             failures.append((rec.index, rule_for(var),
-                             f"column {var!r}: value {rec.failure_case!r} is out of range "
+                             f"column {var!r}: value "
+                             f"{show_value(rec.failure_case, spec.get('type'))} is out of range "
                              f"({_allowed(spec)})"))
 
-    # duplicated firm-years
-    dup = df.duplicated(["firm_id", "year"], keep=False)
+    # duplicated firm-years (rows without a firm_id or year are already exclusions)
+    keyed = df["firm_id"].notna() & df["year"].notna()
+    dup = df.duplicated(["firm_id", "year"], keep=False) & keyed
     if dup.any():
         rows_of = df[dup].groupby(["firm_id", "year"], sort=True)["_row"].apply(list)
         for (firm, year), rows in rows_of.items():
@@ -153,9 +156,9 @@ def validate_panel(
     if errors:
         errors.sort(key=lambda f: int(df.at[f[0], "_row"]))
         raise PipelineInputError(
-            f"{where}: {len(errors)} value(s) break the codebook (data/codebook.yaml). Correct the "
-            f"file, or set `on_invalid: exclude` on panels.{panel} in config/config.yaml to exclude "
-            "such rows and record them in the exclusions ledger:",
+            f"{where}: {len(errors)} value(s) break the codebook (data/codebook.yaml). Correct "
+            f"the file, or set `on_invalid: exclude` on panels.{panel} in config/config.yaml to "
+            "exclude such rows and record them in the exclusions ledger:",
             [f"{row_label(df.loc[i])}, {reason}" for i, _, reason in errors],
         )
     reasons: dict[Any, list[str]] = {}
@@ -174,7 +177,8 @@ def validate_panel(
 
 def reconcile(rows_in: int, kept: pd.DataFrame, ledger: pd.DataFrame) -> dict[str, Any]:
     """Counts that must add up: rows in = rows kept + rows excluded (one ledger row per row)."""
-    by_stage = ledger.groupby("stage", sort=True).size().astype(int).to_dict() if len(ledger) else {}
+    by_stage = (ledger.groupby("stage", sort=True).size().astype(int).to_dict()
+                if len(ledger) else {})
     out = {
         "rows_in": int(rows_in),
         "rows_kept": int(len(kept)),
@@ -203,7 +207,7 @@ def run_validate(*, panel: str, panel_cfg: dict[str, Any], derive_cfg: dict[str,
     from analysis.runlog import write_csv, write_json
 
     log = logging.getLogger(__name__)
-    info = json.loads(open(in_info, encoding="utf-8").read())
+    info = json.loads(Path(in_info).read_text(encoding="utf-8"))
     df = pd.read_parquet(in_panel)
     ledger_in = pd.read_csv(in_ledger, dtype={"firm_id": "string", "reason": "string"})
     path = panel_cfg["path"]
