@@ -402,10 +402,7 @@ def _unit_verdict(unit: pd.DataFrame, rule: dict[str, Any], alpha: float,
         return "supported" if bool((sig & good_dir).any()) else "not supported"
     need = rule.get("min_significant_years", 1)
     n_sig = int((sig & good_dir).sum())
-    if need == "all":
-        ok = n_sig == len(rows)
-    else:
-        ok = n_sig >= int(need)
+    ok = n_sig == len(rows) if need == "all" else n_sig >= int(need)
     if rule.get("direction_every_year", True) and expected != "any":
         ok = ok and bool(good_dir.all())
     return "supported" if ok else "not supported"

@@ -281,3 +281,18 @@ def joint_display(verdicts: pd.DataFrame, cases: Mapping[str, Any], matrix: pd.D
             "fit": fit, "fit_reason": reason,
         })
     return pd.DataFrame(rows, columns=DISPLAY_COLUMNS)
+
+
+def run_integration(*, verdicts_path: str, cases_path: str, frame_path: str, config_path: str,
+                    rule: str, out_display: str) -> pd.DataFrame:
+    """Stage ``integration``: the joint display for the pooled sample under ``rule``."""
+    from analysis.cases import cross_case_matrix, load_cases, load_coding_frame
+    from analysis.runlog import write_csv
+
+    verdicts = pd.read_csv(verdicts_path)
+    cases = load_cases(cases_path)
+    matrix = cross_case_matrix(cases, load_coding_frame(frame_path))
+    display = joint_display(verdicts, cases, matrix, load_integration_config(config_path),
+                            rule=rule, sample="all")
+    write_csv(display, out_display)
+    return display

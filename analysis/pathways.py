@@ -464,3 +464,34 @@ def plot_pathway_mix(mix: pd.DataFrame, path: str | Path) -> str:
     return (f"Share of firms (percent of firms in each size group{where}) by "
             f"internationalization pathway, classified from the firm-year panel by the rules "
             f"in config/pathways.yaml; n = {n_firms} firms.")
+
+
+def run_pathways(*, panel_path: str, config_path: str, out_classified: str, out_mix: str,
+                 out_crosstab: str, out_figure: str) -> str:
+    """Stage ``pathways``: classify every firm of the pooled panel; mix, crosstab, figure.
+
+    Returns the figure caption (also written next to the figure as ``.caption.txt``).
+    """
+    import logging
+
+    from analysis.runlog import write_csv
+
+    log = logging.getLogger(__name__)
+    panel = pd.read_parquet(panel_path)
+    classified = classify_pathways(panel, load_pathway_config(config_path))
+    by_group = pathway_mix(classified, by=("size_group",))
+    by_country = pathway_mix(classified, by=("country", "size_group"))
+    mix = pd.concat([by_group.assign(country="all"), by_country], ignore_index=True)
+    mix = mix[["country", *[c for c in mix.columns if c != "country"]]]
+    if "synthetic" in panel:
+        for frame in (classified, mix):
+            frame["synthetic"] = bool(panel["synthetic"].any())
+    write_csv(classified, out_classified)
+    write_csv(mix, out_mix)
+    write_csv(pathway_crosstab(classified), out_crosstab)
+    caption = plot_pathway_mix(by_group, out_figure)
+    if "synthetic" in panel and panel["synthetic"].any():
+        caption += " Synthetic data."
+    Path(out_figure).with_suffix(".caption.txt").write_text(caption + "\n", encoding="utf-8")
+    log.info("pathways: %s", classified["pathway"].value_counts().sort_index().to_dict())
+    return caption

@@ -28,8 +28,8 @@ PACKAGES = ["numpy", "pandas", "scipy", "statsmodels", "pingouin", "snakemake", 
             "matplotlib", "pandera", "pyarrow", "PyYAML", "openpyxl", "jsonschema"]
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;color:#222;line-height:1.45}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.7em}h2{border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:2em}
 h3{margin-top:1.5em}table{border-collapse:collapse;margin:.8em 0;font-size:.86em}
 th,td{border-top:1px solid #ddd;padding:.25em .6em;text-align:right;vertical-align:top}

@@ -2,10 +2,11 @@
 
 import os
 
-from analysis.config import check_config
+from analysis.config import check_config, load_yaml
 
 config = check_config(config)
 PANELS = list(config["panels"])
+DEFAULT_RULE = load_yaml(config["hypotheses"])["default_rule"]
 
 
 # "all" is the pooled sample of every panel; each panel is also a sample of its own when
@@ -43,4 +44,7 @@ def all_targets():
         "results/pooled/summary.json",
         *expand("results/analysis/{sample}/normality.csv", sample=SAMPLES),
         *expand("results/analysis/{sample}/verdicts.csv", sample=SAMPLES),
+        "results/cases/pathways.csv",
+        "results/pathways/classified.csv",
+        "results/integration/joint_display.csv",
     ]

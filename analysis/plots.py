@@ -1,0 +1,873 @@
+"""Figures: propensity, distributions, bands, Q-Q plots and forest plots (PNG and SVG).
+
+Figures show the panel (distributions, shares) and the results schema (confidence intervals
+of shares from ``proportion`` rows, effect sizes with CIs for the forest plots, normality
+statistics in the Q-Q panels). Every figure function returns ``(figure, caption)``; the caption
+is a sentence for the report that says what is shown, from which rows, and with which n.
+Synthetic data are marked in a corner of every figure and at the start of its caption.
+
+Files are byte-deterministic: fixed size and dpi, the Agg backend, ``svg.hashsalt``, no dates
+or software versions in the metadata, and a seeded jitter for strip points (seaborn's
+``stripplot`` draws from the global NumPy generator, so it is not used).
+
+matplotlib and seaborn are imported inside the functions only.
+
+Public functions
+----------------
+share_figure
+    Share of a binary outcome (e.g. internationalized) by group and year, 95% Wilson CIs.
+distribution_figure
+    Distribution of a metric outcome by group and year (box plot with points).
+band_figure
+    A variable by group within each degree-of-internationalization band, per year.
+qq_figure
+    Normal Q-Q plots of a metric variable by group and year (behind Tests of Normality).
+forest_figure, forest_samples_figure
+    Effect sizes with 95% CIs across years, and across samples (countries).
+save_figure, render_figures
+    Writers.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DPI",
+    "FORMATS",
+    "HASHSALT",
+    "band_figure",
+    "distribution_figure",
+    "forest_figure",
+    "forest_samples_figure",
+    "qq_figure",
+    "render_figures",
+    "save_figure",
+    "share_figure",
+]
+
+HASHSALT = "sme-intl"
+DPI = 150
+FORMATS: tuple[str, ...] = ("png", "svg")
+WIDTH = 7.5  # inches
+PALETTE = ["#1b6ca8", "#d1495b", "#2e8b57", "#8d5fd3", "#e08e0b", "#5c5c5c", "#17becf"]
+SYNTHETIC_MARK = "SYNTHETIC DATA"
+SYNTHETIC_CAPTION = ("Synthetic data: generated with the study's design, not the study's "
+                     "microdata. ")
+_RC = {
+    "svg.hashsalt": HASHSALT,
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "path.simplify": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+_DERIVED = {"internationalized": ("Internationalized (export share > 0)", ""),
+            "firm_age": ("Firm age", "years"), "size_group": ("Size group", ""),
+            "doi_band": ("Degree of internationalization (band)", "")}
+
+
+# =========================================================================== helpers
+@contextlib.contextmanager
+def _style() -> Iterator[Any]:
+    """The Agg backend and the project's rcParams for the duration of one figure."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(_RC):
+        yield plt
+
+
+def _label(name: str, codebook: Mapping[str, Any] | None, unit: bool = True) -> str:
+    spec = dict(((codebook or {}).get("variables") or {}).get(name, {}))
+    label, u = _DERIVED.get(name, (spec.get("label", name), spec.get("unit", "")))
+    if "label" in spec:
+        label, u = spec["label"], spec.get("unit", "")
+    if not unit or not u or "(" in label or u in label:
+        return label
+    return f"{label}, {u}" if "(" in u else f"{label} ({u})"
+
+
+def _lc(text: str) -> str:
+    """Lower-case the first letter for use inside a sentence, unless the word is an acronym."""
+    first = text.split(" ", 1)[0]
+    return text if len(first) > 1 and first[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _level_text(v: Any) -> str:
+    """A level as the results schema spells group labels: booleans as yes/no."""
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _as_labels(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float)
+                                                                and math.isnan(v))
+                 else _level_text(v))
+
+
+def _synthetic(*frames: pd.DataFrame | None) -> bool:
+    return any(f is not None and "synthetic" in f.columns and f["synthetic"].astype(str)
+               .str.lower().isin(["true", "1"]).any() for f in frames)
+
+
+def _mark(fig: Any, synthetic: bool) -> None:
+    if synthetic:
+        fig.text(0.005, 0.005, SYNTHETIC_MARK, ha="left", va="bottom", fontsize=8,
+                 color="#b00020", fontweight="bold")
+
+
+def _wilson(x: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    if n <= 0:
+        return math.nan, math.nan
+    p = x / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _fmt_p(p: float) -> str:
+    if p is None or not math.isfinite(p):
+        return ""
+    if p < 0.001:
+        return "< .001"
+    text = f"{p:.3f}"
+    return "= " + (text[1:] if text.startswith("0.") else text)
+
+
+def _population_filter(panel: pd.DataFrame, population: str) -> pd.DataFrame:
+    """Apply the results' population text ("var in ['a', 'b']; ...") to the panel."""
+    if not population or population == "all firms":
+        return panel
+    out = panel
+    for part in population.split(";"):
+        m = re.fullmatch(r"\s*(\w+) in (\[.*\])\s*", part)
+        if not m or m.group(1) not in out.columns:
+            continue
+        allowed = {str(v) for v in ast.literal_eval(m.group(2))}
+        out = out[_as_labels(out[m.group(1)]).isin(allowed)]
+    return out
+
+
+def _is_binary(s: pd.Series) -> bool:
+    return pd.api.types.is_bool_dtype(s) or set(pd.unique(s.dropna())) <= {True, False}
+
+
+def _years(panel: pd.DataFrame) -> list[int]:
+    return sorted(int(y) for y in panel["year"].dropna().unique())
+
+
+def _jitter(n: int, width: float, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-width, width, size=n)
+
+
+def save_figure(fig: Any, stem: str, outdir: str | Path,
+                formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Save a figure deterministically as ``outdir/{stem}.{fmt}`` and close it.
+
+    PNG: ``metadata={"Software": None}``; SVG: no Date or Creator (the SVG writer has no
+    Software key; Creator is where it names matplotlib); PDF: no CreationDate, Creator or
+    Producer. The SVG hash salt is fixed (``svg.hashsalt = "sme-intl"``) so element ids are stable.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with matplotlib.rc_context(_RC):
+        for fmt in formats:
+            path = outdir / f"{stem}.{fmt}"
+            if fmt == "png":
+                meta: dict[str, Any] = {"Software": None}
+            elif fmt == "svg":  # the SVG writer knows no "Software" key; Creator names it
+                meta = {"Date": None, "Creator": None}
+            elif fmt == "pdf":
+                meta = {"CreationDate": None, "Creator": None, "Producer": None}
+            else:
+                raise ValueError(f"unknown figure format {fmt!r}; use png, svg or pdf")
+            fig.savefig(path, format=fmt, dpi=DPI, metadata=meta)
+            paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+# =========================================================================== shares
+def _share_rows(results: pd.DataFrame | None, spec_id: str, stratum: str = "",
+                ) -> dict[tuple[int, str], tuple[float, float, float]]:
+    """(year, group) -> (share, ci_low, ci_high) from the results' proportion rows."""
+    if results is None or "statistic" not in results:
+        return {}
+    r = results[(results["statistic"] == "proportion") & (results["spec_id"] == spec_id)
+                & (results["scope"] == "year")
+                & (results["stratum"].astype(str).replace("nan", "") == stratum)]
+    out = {}
+    for _, row in r.iterrows():
+        if str(row["status"]) != "ok":
+            continue
+        out[(int(row["year"]), str(row["term"]))] = (float(row["value"]), float(row["ci_low"]),
+                                                    float(row["ci_high"]))
+    return out
+
+
+def share_figure(panel: pd.DataFrame, outcome: str = "internationalized",
+                 group_var: str = "size_group", *, results: pd.DataFrame | None = None,
+                 spec_id: str = "H1_crosstab", groups: Sequence[str] | None = None,
+                 population: str = "all firms", positive: Any = True,
+                 codebook: Mapping[str, Any] | None = None,
+                 title: str | None = None) -> tuple[Any, str]:
+    """Share of a binary outcome by group and year with 95% Wilson CIs (H1).
+
+    The shares and CIs come from the ``proportion`` rows of ``spec_id`` in ``results`` when
+    present (the numbers the tables print); otherwise they are computed from the panel with
+    the Wilson score interval. n (firm-years per group and year) is printed at each point.
+    """
+    data = _population_filter(panel, population)
+    data = data.assign(_g=_as_labels(data[group_var]))
+    groups = list(groups) if groups else sorted(data["_g"].dropna().unique())
+    years = _years(data)
+    from_results = _share_rows(results, spec_id)
+    used_results = False
+    with _style() as plt:
+        fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
+        width = 0.18
+        for k, g in enumerate(groups):
+            xs, ys, lo, hi, ns = [], [], [], [], []
+            for i, y in enumerate(years):
+                sub = data[(data["year"] == y) & (data["_g"] == g)][outcome].dropna()
+                n = len(sub)
+                if (y, g) in from_results:
+                    share, low, high = from_results[(y, g)]
+                    used_results = True
+                else:
+                    x = float((sub == positive).sum())
+                    share = x / n if n else math.nan
+                    low, high = _wilson(x, n)
+                xs.append(i + (k - (len(groups) - 1) / 2) * width)
+                ys.append(100 * share)
+                lo.append(100 * (share - low))
+                hi.append(100 * (high - share))
+                ns.append(n)
+            color = PALETTE[k % len(PALETTE)]
+            ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o-", color=color, capsize=3, lw=1.2,
+                        label=f"{g} (n = {sum(ns)} firm-years)")
+            for x, y_, n, h in zip(xs, ys, ns, hi, strict=True):
+                if math.isfinite(y_):
+                    ax.annotate(f"n={n}", (x, y_ + h), textcoords="offset points",
+                                xytext=(0, 3), ha="center", fontsize=7, color=color)
+        ax.set_xticks(range(len(years)), [str(y) for y in years])
+        ax.set_xlabel("Year")
+        ax.set_ylabel(f"{_label(outcome, codebook, unit=False)}: share of firms (%)")
+        ax.set_ylim(0, 105)
+        ax.legend(title=_label(group_var, codebook, unit=False), loc="lower right",
+                  frameon=False)
+        ax.set_title(title or f"{_label(outcome, codebook, unit=False)} by "
+                              f"{_lc(_label(group_var, codebook, unit=False))} and year")
+        _mark(fig, _synthetic(panel, results))
+        fig.tight_layout()
+    src = (f"the proportion rows of {spec_id} in results.csv" if used_results
+           else "the panel")
+    pop = "" if population == "all firms" else f" Population: {population}."
+    caption = ((SYNTHETIC_CAPTION if _synthetic(panel, results) else "")
+               + f"Share of firm-years with '{_label(outcome, codebook, unit=False)}' = yes "
+               f"by {_lc(_label(group_var, codebook, unit=False))} and year, with 95% "
+               f"Wilson confidence intervals (from {src}); n = firm-years per group and year."
+               + pop)
+    return fig, caption
+
+
+# =========================================================================== distributions
+def _box_strip(ax: Any, data: pd.DataFrame, xcol: str, xs: list[Any], value: str,
+               groups: list[str], seed: int) -> dict[str, int]:
+    """Box plots (no fliers) with jittered points, dodged by group; returns n per group."""
+    width = 0.8 / max(len(groups), 1)
+    counts = {g: 0 for g in groups}
+    for k, g in enumerate(groups):
+        color = PALETTE[k % len(PALETTE)]
+        for i, x in enumerate(xs):
+            vals = data.loc[(data[xcol] == x) & (data["_g"] == g), value].dropna()
+            vals = vals.to_numpy(dtype=float)
+            counts[g] += vals.size
+            pos = i + (k - (len(groups) - 1) / 2) * width
+            if vals.size == 0:
+                ax.text(pos, 0.02, "n=0", transform=ax.get_xaxis_transform(), ha="center",
+                        fontsize=7, color=color)
+                continue
+            ax.boxplot([vals], positions=[pos], widths=width * 0.8, showfliers=False,
+                       patch_artist=True, manage_ticks=False,
+                       boxprops={"facecolor": color, "alpha": 0.25, "edgecolor": color},
+                       medianprops={"color": color, "lw": 1.5},
+                       whiskerprops={"color": color}, capprops={"color": color})
+            ax.scatter(pos + _jitter(vals.size, width * 0.3, seed + 31 * i + k), vals, s=6,
+                       color=color, alpha=0.6, linewidths=0)
+            ax.text(pos, 0.01, f"n={vals.size}", transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=6, color=color)
+    return counts
+
+
+def distribution_figure(panel: pd.DataFrame, outcome: str, group_var: str = "size_group",
+                        *, groups: Sequence[str] | None = None, population: str = "all firms",
+                        codebook: Mapping[str, Any] | None = None, title: str | None = None,
+                        seed: int = 0) -> tuple[Any, str]:
+    """Distribution of a metric outcome by group and year: box plots with the points (H2, H3).
+
+    Boxes: median and quartiles, whiskers to 1.5 IQR; every firm-year is a point (seeded
+    horizontal jitter). n per group and year under each box.
+    """
+    data = _population_filter(panel, population)
+    data = data.assign(_g=_as_labels(data[group_var]))
+    groups = list(groups) if groups else sorted(data["_g"].dropna().unique())
+    years = _years(data)
+    with _style() as plt:
+        fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
+        counts = _box_strip(ax, data, "year", years, outcome, groups, seed)
+        ax.set_xticks(range(len(years)), [str(y) for y in years])
+        ax.set_xlim(-0.6, len(years) - 0.4)
+        ax.set_xlabel("Year")
+        ax.set_ylabel(_label(outcome, codebook))
+        handles = [plt.Line2D([], [], marker="s", ls="", color=PALETTE[k % len(PALETTE)],
+                              label=f"{g} (n = {counts[g]} firm-years)")
+                   for k, g in enumerate(groups)]
+        ax.legend(handles=handles, title=_label(group_var, codebook, unit=False),
+                  frameon=False, loc="upper right")
+        pop = "" if population == "all firms" else f" ({population})"
+        ax.set_title(title or f"{_label(outcome, codebook, unit=False)} by "
+                              f"{_lc(_label(group_var, codebook, unit=False))} and year{pop}")
+        _mark(fig, _synthetic(panel))
+        fig.tight_layout()
+    glabel = _lc(_label(group_var, codebook, unit=False))
+    caption = ((SYNTHETIC_CAPTION if _synthetic(panel) else "")
+               + f"{_label(outcome, codebook)} by {glabel} ("
+               + ", ".join(f"{g}: n = {counts[g]}" for g in groups)
+               + " firm-years) in each year"
+               + ("" if population == "all firms" else f", population {population}")
+               + ". Boxes show the median and quartiles, whiskers 1.5 times the interquartile "
+               "range; points are firm-years (horizontal jitter only).")
+    return fig, caption
+
+
+def band_figure(panel: pd.DataFrame, variable: str, group_var: str = "size_group",
+                band_var: str = "doi_band", *, groups: Sequence[str] | None = None,
+                population: str = "all firms", codebook: Mapping[str, Any] | None = None,
+                positive: Any = True, seed: int = 0) -> tuple[Any, str]:
+    """A variable by group within each degree-of-internationalization band, one panel a year.
+
+    Binary variables: share with 95% Wilson CI per band and group; metric variables: box
+    plots with points (H4, H5).
+    """
+    data = _population_filter(panel, population)
+    data = data.assign(_g=_as_labels(data[group_var]))
+    groups = list(groups) if groups else sorted(data["_g"].dropna().unique())
+    col = data[band_var]
+    bands = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
+             else sorted(col.dropna().astype(str).unique()))
+    data = data.assign(_b=data[band_var].astype(object))
+    years = _years(data)
+    binary = _is_binary(data[variable])
+    with _style() as plt:
+        fig, axes = plt.subplots(1, len(years), figsize=(WIDTH + 1.5, 3.8), sharey=True,
+                                 squeeze=False)
+        totals = {g: 0 for g in groups}
+        for j, (ax, y) in enumerate(zip(axes[0], years, strict=True)):
+            sub = data[data["year"] == y]
+            if binary:
+                width = 0.8 / max(len(groups), 1)
+                for k, g in enumerate(groups):
+                    color = PALETTE[k % len(PALETTE)]
+                    for i, b in enumerate(bands):
+                        vals = sub.loc[(sub["_b"] == b) & (sub["_g"] == g), variable].dropna()
+                        n = len(vals)
+                        totals[g] += n
+                        pos = i + (k - (len(groups) - 1) / 2) * width
+                        if n == 0:
+                            ax.text(pos, 2, "n=0", ha="center", fontsize=6, color=color)
+                            continue
+                        x = float((vals == positive).sum())
+                        lo, hi = _wilson(x, n)
+                        share = 100 * x / n
+                        ax.bar(pos, share, width=width * 0.9, color=color, alpha=0.35,
+                               edgecolor=color, label=g if (i == 0 and j == 0) else None)
+                        ax.errorbar(pos, share, yerr=[[share - 100 * lo], [100 * hi - share]],
+                                    color=color, capsize=2, lw=1)
+                        ax.text(pos, 1, f"{n}", ha="center", va="bottom", fontsize=6,
+                                color="black")
+                ax.set_ylim(0, 105)
+            else:
+                counts = _box_strip(ax, sub, "_b", bands, variable, groups, seed + 97 * j)
+                for g in groups:
+                    totals[g] += counts[g]
+            ax.set_xticks(range(len(bands)), bands)
+            ax.set_xlim(-0.6, len(bands) - 0.4)
+            ax.set_title(str(y))
+            ax.set_xlabel(_label(band_var, codebook, unit=False))
+        axes[0][0].set_ylabel(f"{_label(variable, codebook, unit=False)}: share (%)" if binary
+                              else _label(variable, codebook))
+        handles = [plt.Line2D([], [], marker="s", ls="", color=PALETTE[k % len(PALETTE)],
+                              label=f"{g} (n = {totals[g]} firm-years)")
+                   for k, g in enumerate(groups)]
+        fig.legend(handles=handles, title=_label(group_var, codebook, unit=False),
+                   loc="lower center", ncol=len(groups), frameon=False,
+                   bbox_to_anchor=(0.5, 0.0))
+        fig.suptitle(f"{_label(variable, codebook, unit=False)} by "
+                     f"{_lc(_label(group_var, codebook, unit=False))} within degree-of-"
+                     "internationalization bands")
+        _mark(fig, _synthetic(panel))
+        fig.tight_layout(rect=(0, 0.1, 1, 1))
+    what = ("share (%) with 95% Wilson confidence intervals; the number in each bar is its n"
+            if binary else "box plots (median, quartiles, whiskers 1.5 IQR) with firm-years "
+            "as points; n under each box")
+    glabel = _lc(_label(group_var, codebook, unit=False))
+    caption = ((SYNTHETIC_CAPTION if _synthetic(panel) else "")
+               + f"{_label(variable, codebook)} by {glabel} within each band of "
+               f"{_lc(_label(band_var, codebook, unit=False))} ("
+               + ", ".join(bands) + "), one panel per year: " + what + ". Firm-years: "
+               + ", ".join(f"{g} {totals[g]}" for g in groups)
+               + ("" if population == "all firms" else f"; population {population}") + ".")
+    return fig, caption
+
+
+# =========================================================================== Q-Q
+def _normality_note(normality: pd.DataFrame | None, variable: str, year: int,
+                    group_var: str, group: str) -> str:
+    if normality is None or group_var not in normality.columns:
+        return ""
+    n = normality[(normality["variable"] == variable)
+                  & (pd.to_numeric(normality["year"], errors="coerce") == year)
+                  & (normality[group_var].astype(str) == group)]
+    parts = []
+    for test, name in (("ks_lilliefors", "K-S"), ("shapiro_wilk", "S-W")):
+        r = n[n["test"] == test]
+        if len(r) and str(r["status"].iloc[0]) == "ok":
+            disp = str(r["p_display"].iloc[0])
+            p = float(r["p"].iloc[0])
+            ptxt = f"p = {disp}" if disp.endswith("*") else f"p {_fmt_p(p)}"
+            parts.append(f"{name} {float(r['statistic'].iloc[0]):.3f}, {ptxt}")
+    return "\n".join(parts)
+
+
+def qq_figure(panel: pd.DataFrame, variable: str, group_var: str = "size_group", *,
+              normality: pd.DataFrame | None = None, groups: Sequence[str] | None = None,
+              codebook: Mapping[str, Any] | None = None) -> tuple[Any, str]:
+    """Normal Q-Q plots of a metric variable, one panel per group (rows) and year (columns).
+
+    Points: ordered values against normal quantiles (:func:`scipy.stats.probplot`), with the
+    least-squares line. Each panel prints n and, when ``normality`` (normality.csv) has the
+    year x group rows, the K-S (Lilliefors) and Shapiro-Wilk statistics and p.
+    """
+    from scipy import stats
+
+    data = panel.assign(_g=_as_labels(panel[group_var]))
+    groups = list(groups) if groups else sorted(data["_g"].dropna().unique())
+    years = _years(data)
+    with _style() as plt:
+        fig, axes = plt.subplots(len(groups), len(years),
+                                 figsize=(WIDTH + 0.5, 2.3 * len(groups) + 0.6), squeeze=False)
+        for i, g in enumerate(groups):
+            for j, y in enumerate(years):
+                ax = axes[i][j]
+                vals = data.loc[(data["year"] == y) & (data["_g"] == g), variable].dropna()
+                vals = vals.to_numpy(dtype=float)
+                color = PALETTE[i % len(PALETTE)]
+                if vals.size >= 3 and np.ptp(vals) > 0:
+                    (osm, osr), (slope, icept, _) = stats.probplot(vals, dist="norm")
+                    ax.scatter(osm, osr, s=6, color=color, linewidths=0)
+                    ax.plot(osm, slope * osm + icept, color="black", lw=0.8)
+                else:
+                    ax.text(0.5, 0.5, f"not plotted (n = {vals.size}"
+                            + (", constant" if vals.size and np.ptp(vals) == 0 else "") + ")",
+                            ha="center", va="center", transform=ax.transAxes, fontsize=7)
+                note = _normality_note(normality, variable, y, group_var, g)
+                ax.text(0.03, 0.97, f"n = {vals.size}" + (f"\n{note}" if note else ""),
+                        transform=ax.transAxes, ha="left", va="top", fontsize=6)
+                ax.set_title(f"{g}, {y}", fontsize=8)
+                if i == len(groups) - 1:
+                    ax.set_xlabel("Theoretical normal quantile")
+                if j == 0:
+                    ax.set_ylabel(_label(variable, codebook))
+        fig.suptitle(f"Normal Q-Q plots: {_label(variable, codebook, unit=False)} by "
+                     f"{_lc(_label(group_var, codebook, unit=False))} and year")
+        _mark(fig, _synthetic(panel, normality))
+        fig.tight_layout()
+    caption = ((SYNTHETIC_CAPTION if _synthetic(panel, normality) else "")
+               + f"Normal Q-Q plots of {_label(variable, codebook)} by "
+               f"{_lc(_label(group_var, codebook, unit=False))} (rows) and year (columns): "
+               "ordered firm-year values against standard normal quantiles with the "
+               "least-squares line; points off the line mean non-normality. Each panel gives n"
+               + (" and the Kolmogorov-Smirnov (Lilliefors) and Shapiro-Wilk statistics and p "
+                  "from normality.csv (.200* is SPSS's lower bound)"
+                  if normality is not None else "") + ".")
+    return fig, caption
+
+
+# =========================================================================== forest
+def _effect_rows(results: pd.DataFrame, hypothesis: str) -> pd.DataFrame:
+    """One effect per comparison: odds ratio (crosstab), Exp(B) (logit), r (Mann-Whitney),
+    Hedges g (Welch t), with CI, status and reason."""
+    res = results[results["hypothesis"] == hypothesis]
+    keys = ["sample", "spec_id", "stratum_var", "stratum", "scope", "year"]
+    out = []
+    order = {k: i for i, k in enumerate(dict.fromkeys(res["spec_id"]))}
+    strata = {k: i for i, k in enumerate(dict.fromkeys(res["stratum"].astype(str)))}
+    for key, rows in res.groupby(keys, sort=False, dropna=False):
+        test = str(rows["test"].iloc[0])
+        if test == "crosstab":
+            pick = rows[rows["statistic"].isin(["odds_ratio", "odds_ratio_haldane"])]
+            ok = pick[pick["status"] == "ok"]
+            row = ok.iloc[0] if len(ok) else (pick.iloc[0] if len(pick) else None)
+            kind = "or"
+        else:
+            eff = rows[rows["role"] == "effect"]
+            row = eff.iloc[0] if len(eff) else None
+            kind = "or" if test == "logit" else "r"
+        if row is None:
+            t = rows[rows["role"] == "test"]
+            row = t.iloc[0] if len(t) else rows.iloc[0]
+            kind = "or" if test in ("crosstab", "logit") else "r"
+            status, reason = "not estimable", str(row["reason"]) or "no effect size"
+        else:
+            status, reason = str(row["status"]), str(row["reason"])
+        year = pd.to_numeric(pd.Series([key[5]], dtype=object), errors="coerce").iloc[0]
+        year = None if pd.isna(year) else int(year)
+        out.append({"sample": key[0], "spec_id": key[1], "stratum_var": key[2],
+                    "stratum": "" if pd.isna(key[3]) else str(key[3]), "scope": key[4],
+                    "year": year, "test": test,
+                    "statistic": str(row["statistic"]), "kind": kind,
+                    "value": float(row["value"]), "ci_low": float(row["ci_low"]),
+                    "ci_high": float(row["ci_high"]), "status": status, "reason": reason,
+                    "_o": order[key[1]], "_s": strata.get(str(key[3]), 0),
+                    "_y": 9999 if key[4] == "pooled" else (year or 0)})
+    df = pd.DataFrame(out)
+    if df.empty:
+        return df
+    samples = {k: i for i, k in enumerate(dict.fromkeys(res["sample"]))}
+    df["_n"] = df["sample"].map(samples)
+    return df.sort_values(["_o", "_s", "_y", "_n"], kind="stable").reset_index(drop=True)
+
+
+_STAT_NAME = {"odds_ratio": "OR", "odds_ratio_haldane": "OR (Haldane)", "exp_b": "Exp(B)",
+              "r": "r", "hedges_g": "g", "test": "", "firth_exp_b": "Exp(B) Firth"}
+
+
+def _forest_axes(plt: Any, n_rows: int, kinds: list[str]) -> tuple[Any, dict[str, Any]]:
+    height = max(2.5, 0.2 * n_rows + 1.4)
+    ncols = len(kinds)
+    fig, axes = plt.subplots(1, ncols, figsize=(WIDTH + 1.0, height), sharey=True,
+                             squeeze=False)
+    return fig, dict(zip(kinds, axes[0], strict=True))
+
+
+def _draw_forest(axes: dict[str, Any], df: pd.DataFrame, ypos: np.ndarray,
+                 colors: list[str]) -> None:
+    for kind, ax in axes.items():
+        sub = df[df["kind"] == kind]
+        if kind == "or":
+            ax.set_xscale("log")
+            ax.axvline(1.0, color="grey", lw=0.8, ls="--")
+            ax.set_xlabel("Odds ratio, group 1 vs group 2 (log scale)")
+            vals = sub.loc[sub["status"] == "ok", ["value", "ci_low", "ci_high"]].to_numpy()
+            finite = vals[np.isfinite(vals) & (vals > 0)]
+            lo_lim, hi_lim = 0.5, 2.0
+            if finite.size:
+                lo_lim = max(min(lo_lim, float(finite.min()) / 1.5), 1e-3)
+                hi_lim = min(max(hi_lim, float(finite.max()) * 1.5), 1e3)
+        else:
+            ax.axvline(0.0, color="grey", lw=0.8, ls="--")
+            ax.set_xlabel("r = Z/√N (Mann-Whitney) or Hedges g (t-test)")
+            lo_lim, hi_lim = -1.0, 1.0
+            vals = sub.loc[sub["status"] == "ok", ["value", "ci_low", "ci_high"]].to_numpy()
+            finite = vals[np.isfinite(vals)]
+            if finite.size:
+                lo_lim = min(lo_lim, float(finite.min()) - 0.1)
+                hi_lim = max(hi_lim, float(finite.max()) + 0.1)
+        ax.set_xlim(lo_lim, hi_lim)
+        mid = math.sqrt(lo_lim * hi_lim) if kind == "or" else (lo_lim + hi_lim) / 2
+        for idx, r in sub.iterrows():
+            y = ypos[idx]
+            color = colors[idx]
+            if r["status"] != "ok" or not math.isfinite(r["value"]):
+                ax.text(mid, y, "not estimable", ha="center", va="center", fontsize=6,
+                        color="#777777")
+                continue
+            v = min(max(r["value"], lo_lim), hi_lim)
+            lo = r["ci_low"] if math.isfinite(r["ci_low"]) else lo_lim
+            hi = r["ci_high"] if math.isfinite(r["ci_high"]) else hi_lim
+            lo, hi = max(lo, lo_lim), min(hi, hi_lim)
+            if math.isfinite(r["ci_low"]) or math.isfinite(r["ci_high"]):
+                ax.hlines(y, lo, hi, color=color, lw=1.2)
+            marker = "D" if r["scope"] == "pooled" else "o"
+            ax.plot([v], [y], marker=marker, color=color, ms=4)
+
+
+def forest_figure(results: pd.DataFrame, hypothesis: str, *,
+                  title: str | None = None) -> tuple[Any, str]:
+    """Effect sizes with 95% CIs of one hypothesis, one row per spec x stratum x year/pooled.
+
+    Odds ratios (log scale) for crosstab comparisons (``odds_ratio``, or
+    ``odds_ratio_haldane`` when a cell is zero) and Exp(B) for logit comparisons (the
+    ``effect`` row); r (Mann-Whitney, no CI in the schema) and Hedges g (Welch t) on a linear
+    axis. Not-estimable comparisons are rows labelled "not estimable"; pooled rows are
+    diamonds.
+    """
+    df = _effect_rows(results, hypothesis)
+    synthetic = _synthetic(results)
+    with _style() as plt:
+        kinds = [k for k in ("or", "r") if not df.empty and (df["kind"] == k).any()] or ["or"]
+        fig, axes = _forest_axes(plt, len(df), kinds)
+        ypos = np.arange(len(df))[::-1].astype(float)
+        colors = [PALETTE[int(o) % len(PALETTE)] for o in df.get("_o", [])]
+        if not df.empty:
+            _draw_forest(axes, df, ypos, colors)
+        labels = [f"{r.spec_id}" + (f" [{r.stratum}]" if r.stratum else "") + " "
+                  + ("pooled" if r.scope == "pooled" else f"{int(r.year)}")
+                  + (f" ({_STAT_NAME.get(r.statistic, r.statistic)})" if r.status == "ok"
+                     else "") for r in df.itertuples()]
+        first = next(iter(axes.values()))
+        first.set_yticks(ypos, labels)
+        first.set_ylim(-0.8, len(df) - 0.2)
+        fig.legend(handles=[plt.Line2D([], [], marker="o", ls="", color="black", label="year"),
+                            plt.Line2D([], [], marker="D", ls="", color="black",
+                                       label="pooled over years")],
+                   loc="upper right", frameon=False, fontsize=7, ncol=2)
+        fig.suptitle(title or f"{hypothesis}: effect sizes with 95% CIs by year and pooled")
+        _mark(fig, synthetic)
+        fig.tight_layout()
+    n_ne = int((df["status"] != "ok").sum()) if not df.empty else 0
+    caption = ((SYNTHETIC_CAPTION if synthetic else "")
+               + f"Effect sizes of {hypothesis} with 95% confidence intervals, one row per "
+               "test spec, stratum and year (circles) and the pooled scope over years "
+               "(diamonds): odds ratios of group 1 versus group 2 on a log scale (crosstab: "
+               "odds_ratio rows, Woolf CI; logit: Exp(B) of the group term, pooled rows with "
+               "firm-clustered CIs) and r = Z/√N for Mann-Whitney comparisons (no CI in the "
+               "results) or Hedges g for t-tests. Dashed lines mark no effect. Values beyond "
+               "the axis are drawn at its edge."
+               + (f" {n_ne} comparison(s) not estimable, labelled as such." if n_ne else ""))
+    return fig, caption
+
+
+def forest_samples_figure(results_by_sample: Mapping[str, pd.DataFrame], hypothesis: str,
+                          ) -> tuple[Any, str]:
+    """Pooled-scope effect sizes of one hypothesis across samples (countries), with 95% CIs.
+
+    One row per spec x stratum x sample (colour = sample).
+    """
+    frames = [r for r in results_by_sample.values() if r is not None and len(r)]
+    allres = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    df = _effect_rows(allres, hypothesis) if len(allres) else pd.DataFrame()
+    if not df.empty:
+        df = df[df["scope"] == "pooled"].reset_index(drop=True)
+    samples = list(results_by_sample)
+    synthetic = any(_synthetic(r) for r in frames)
+    with _style() as plt:
+        kinds = [k for k in ("or", "r") if not df.empty and (df["kind"] == k).any()] or ["or"]
+        fig, axes = _forest_axes(plt, len(df), kinds)
+        ypos = np.arange(len(df))[::-1].astype(float)
+        colors = [PALETTE[samples.index(s) % len(PALETTE)] if s in samples else "black"
+                  for s in df.get("sample", [])]
+        if not df.empty:
+            _draw_forest(axes, df, ypos, colors)
+        labels = [f"{r.spec_id}" + (f" [{r.stratum}]" if r.stratum else "") + f" {r.sample}"
+                  for r in df.itertuples()]
+        first = next(iter(axes.values()))
+        first.set_yticks(ypos, labels)
+        first.set_ylim(-0.8, len(df) - 0.2)
+        handles = [plt.Line2D([], [], marker="D", ls="", color=PALETTE[i % len(PALETTE)],
+                              label=s) for i, s in enumerate(samples)]
+        fig.legend(handles=handles, title="Sample", loc="upper right", frameon=False,
+                   bbox_to_anchor=(1.0, 0.95), fontsize=7)
+        fig.suptitle(f"{hypothesis}: pooled effect sizes with 95% CIs by sample")
+        _mark(fig, synthetic)
+        fig.tight_layout(rect=(0, 0, 0.88, 1))
+    caption = ((SYNTHETIC_CAPTION if synthetic else "")
+               + f"Pooled-scope effect sizes of {hypothesis} across samples ("
+               + ", ".join(samples) + ") with 95% confidence intervals: Exp(B) of the group "
+               "term of the firm-clustered logit with year dummies (binary outcomes, log "
+               "scale) and r of the Mann-Whitney test on firm means (metric outcomes). "
+               "Not-estimable comparisons are labelled as such.")
+    return fig, caption
+
+
+# =========================================================================== render
+def _specs_from_results(results: pd.DataFrame) -> list[dict[str, Any]]:
+    """One entry per distinct (hypothesis, outcome, group, population, strata) in results."""
+    seen: dict[tuple[str, ...], dict[str, Any]] = {}
+    for _, r in results.drop_duplicates("spec_id").iterrows():
+        key = (str(r["hypothesis"]), str(r["outcome"]), str(r["group_var"]),
+               str(r["population"]), str(r["stratum_var"] or ""))
+        if key not in seen:
+            seen[key] = {"hypothesis": key[0], "spec_id": str(r["spec_id"]), "outcome": key[1],
+                         "group_var": key[2], "groups": [str(r["group1"]), str(r["group2"])],
+                         "population": key[3], "stratum_var": key[4]}
+    return list(seen.values())
+
+
+def _normalize(results: pd.DataFrame) -> pd.DataFrame:
+    out = results.copy()
+    for c in ("value", "ci_low", "ci_high", "p", "df"):
+        if c in out:
+            out[c] = pd.to_numeric(out[c].replace("", np.nan) if out[c].dtype == object
+                                   else out[c], errors="coerce").astype(float)
+    for c in ("stratum", "stratum_var", "population", "term", "status", "reason", "role",
+              "statistic", "test", "spec_id", "hypothesis", "sample", "scope", "group1",
+              "group2", "outcome", "group_var"):
+        if c in out:
+            out[c] = out[c].map(lambda v: "" if v is None or v is pd.NA or (
+                isinstance(v, float) and math.isnan(v)) else str(v))
+    if "year" in out:
+        y = out["year"]
+        out["year"] = pd.to_numeric(y.replace("", np.nan) if y.dtype == object else y,
+                                    errors="coerce").astype("Int64")
+    return out
+
+
+def _read(obj: pd.DataFrame | str | Path | None, kind: str) -> pd.DataFrame | None:
+    if obj is None or isinstance(obj, pd.DataFrame):
+        return obj
+    path = Path(obj)
+    if kind == "panel":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def render_figures(
+    panel: pd.DataFrame | str | Path,
+    results: pd.DataFrame | str | Path,
+    normality: pd.DataFrame | str | Path | None,
+    outdir: str | Path,
+    codebook: Mapping[str, Any] | str | Path | None = None,
+    *,
+    samples: Mapping[str, pd.DataFrame | str | Path] | None = None,
+    variables: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    formats: Sequence[str] = FORMATS,
+    manifest: str | Path | None = None,
+) -> list[tuple[Path, str]]:
+    """Write every figure of one sample; return ``(path, caption)`` for every file written.
+
+    Parameters
+    ----------
+    panel : DataFrame or parquet path
+        The analysed panel of the sample.
+    results : DataFrame or results.csv path
+        The sample's results (which specs exist; CIs of shares; effect sizes).
+    normality : DataFrame or normality.csv path, optional
+        Statistics printed in the Q-Q panels; its variables are the Q-Q variables.
+    outdir : path
+        Output directory, e.g. ``reports/figures/{sample}``.
+    codebook : dict or path, optional
+        data/codebook.yaml, for axis labels and units.
+    samples : mapping of sample name to results, optional
+        With two or more samples, adds the cross-sample forest plot of every hypothesis.
+    variables : sequence of str, optional
+        Q-Q variables when ``normality`` is not given (default: the panel's metric outcomes
+        of the specs).
+    labels : mapping, optional
+        Hypothesis id -> label, for the manifest sections (e.g. from verdicts.csv).
+    formats : sequence of {"png", "svg", "pdf"}
+        Default PNG and SVG.
+    manifest : path, optional
+        Default ``outdir/manifest.json``: one entry per figure (section, kind = "figure",
+        title, path of the PNG, caption), the format analysis/report.py reads.
+
+    Returns
+    -------
+    list of (Path, str)
+        Every file written with its figure's caption, in order.
+
+    Notes
+    -----
+    One figure per distinct comparison design in the results (hypothesis x outcome x group x
+    population x strata): ``{H}_{outcome}_by_{group}`` (binary: shares with CIs; metric:
+    distributions) for unstratified specs, ``{H}_{outcome}_by_{group}_within_{strata}`` for
+    stratified specs; ``qq_{variable}`` per normality variable; ``forest_{H}`` per
+    hypothesis; ``forest_{H}_samples`` with several samples.
+    """
+    pan = _read(panel, "panel")
+    res = _normalize(_read(results, "results"))
+    norm = _read(normality, "normality")
+    if isinstance(codebook, str | Path):
+        import yaml
+
+        with open(codebook, encoding="utf-8") as fh:
+            codebook = yaml.safe_load(fh)
+    labels = dict(labels or {})
+
+    def section(h: str) -> str:
+        return f"{h}: {labels[h]}" if h in labels else h
+
+    outdir = Path(outdir)
+    written: list[tuple[Path, str]] = []
+    entries: list[dict[str, Any]] = []
+
+    def emit(stem: str, sec: str, fig: Any, cap: str, title: str) -> None:
+        paths = save_figure(fig, stem, outdir, formats)
+        written.extend((p, cap) for p in paths)
+        main = next((p for p in paths if p.suffix == ".png"), paths[0])
+        entries.append({"section": sec, "kind": "figure", "title": title, "path": str(main),
+                        "stem": stem, "caption": cap})
+
+    for spec in _specs_from_results(res):
+        out, g = spec["outcome"], spec["group_var"]
+        if pan is None or out not in pan.columns or g not in pan.columns or pan[out].isna().all():
+            continue
+        h = spec["hypothesis"]
+        common = {"groups": spec["groups"], "population": spec["population"],
+                  "codebook": codebook}
+        if spec["stratum_var"]:
+            if spec["stratum_var"] not in pan.columns:
+                continue
+            fig, cap = band_figure(pan, out, g, spec["stratum_var"], **common)
+            stem = f"{h}_{out}_by_{g}_within_{spec['stratum_var']}"
+        elif _is_binary(pan[out]):
+            fig, cap = share_figure(pan, out, g, results=res, spec_id=spec["spec_id"],
+                                    **common)
+            stem = f"{h}_{out}_by_{g}"
+        else:
+            fig, cap = distribution_figure(pan, out, g, **common)
+            stem = f"{h}_{out}_by_{g}"
+        emit(stem, section(h), fig, cap, fig.axes[0].get_title() or fig.get_suptitle())
+    if pan is not None and "size_group" in pan.columns:
+        if norm is not None and len(norm):
+            qq_vars = list(dict.fromkeys(norm["variable"].tolist()))
+        else:
+            qq_vars = list(variables or [])
+        for v in qq_vars:
+            if v in pan.columns and not pan[v].isna().all():
+                fig, cap = qq_figure(pan, v, "size_group", normality=norm, codebook=codebook)
+                emit(f"qq_{v}", "Normality", fig, cap, fig.get_suptitle())
+    for h in dict.fromkeys(res["hypothesis"].tolist()):
+        fig, cap = forest_figure(res, h)
+        emit(f"forest_{h}", section(h), fig, cap, fig.get_suptitle())
+    if samples is not None and len(samples) > 1:
+        frames = {k: _normalize(_read(v, "results")) for k, v in samples.items()}
+        hyps = dict.fromkeys(h for f in frames.values() for h in f["hypothesis"].tolist())
+        for h in hyps:
+            fig, cap = forest_samples_figure(frames, h)
+            emit(f"forest_{h}_samples", "Across samples", fig, cap, fig.get_suptitle())
+
+    mpath = Path(manifest) if manifest is not None else outdir / "manifest.json"
+    mpath.parent.mkdir(parents=True, exist_ok=True)
+    with mpath.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write(json.dumps(entries, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return written

@@ -1,0 +1,70 @@
+# The qualitative arm (case firms), pathways of the panel firms, and the joint display.
+
+
+rule cases:
+    input:
+        cases=config["cases"]["data"],
+        frame=config["cases"]["coding_frame"],
+    output:
+        matrix="results/cases/matrix.csv",
+        wide="results/cases/matrix_wide.csv",
+        pathways="results/cases/pathways.csv",
+        disagreements="results/cases/disagreements.csv",
+        claims="results/cases/claims.csv",
+    log:
+        "logs/cases/cases.log",
+    benchmark:
+        "benchmarks/cases/cases.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/cases.py"
+
+
+rule pathways:
+    input:
+        panel="results/pooled/panel.parquet",
+        config=config["pathways"],
+    output:
+        classified="results/pathways/classified.csv",
+        mix="results/pathways/mix.csv",
+        crosstab="results/pathways/crosstab.csv",
+        figure="reports/figures/pathways.png",
+    log:
+        "logs/pathways/pathways.log",
+    benchmark:
+        "benchmarks/pathways/pathways.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/pathways.py"
+
+
+rule integration:
+    input:
+        verdicts="results/analysis/all/verdicts.csv",
+        cases=config["cases"]["data"],
+        frame=config["cases"]["coding_frame"],
+        config=config["integration"],
+        specs=config["hypotheses"],
+    output:
+        display="results/integration/joint_display.csv",
+    params:
+        rule=DEFAULT_RULE,
+    log:
+        "logs/integration/integration.log",
+    benchmark:
+        "benchmarks/integration/integration.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/integration.py"
