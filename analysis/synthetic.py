@@ -10,8 +10,10 @@ Data-generating process, per firm i and year t (band index d = 0 none .. 3 high)
 
 * size group fixed by design; first-year employees log-normal within the group's range, then a
   log-growth shock per year; founding year = first year - age (log-normal age);
-* innovation, exporting and every other yes/no variable: a persistent latent logit
+* innovation and every other yes/no variable: a persistent latent logit
   ``intercept + effects + firm_sd*u_i + year_sd*e_it`` compared with logistic noise;
+* exporting: the same latent logit decides year 1; afterwards exporters keep exporting with
+  probability ``stay`` and non-exporters start with probability ``entry`` x their propensity;
 * export share of exporters: ``100*logistic(intercept + effects + firm noise + year noise)``;
 * first export year: early exporters (born-global candidates) within ``early_max_years`` of
   founding, others after a uniform lag, never later than the first panel year with exports;
@@ -52,6 +54,24 @@ def _binary(rng: np.random.Generator, linear: np.ndarray, p: dict[str, float]) -
               + p.get("firm_sd", 0.0) * rng.standard_normal((n, 1))
               + p.get("year_sd", 0.0) * rng.standard_normal((n, t)))
     return rng.random((n, t)) < _expit(latent)
+
+
+def _exporting(rng: np.random.Generator, linear: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+    """Export status as a Markov chain: year 1 from the latent logit; later years an exporter
+    keeps exporting with probability ``stay`` and a non-exporter starts with probability
+    ``entry`` times its latent propensity (so exits and entries are rare, as in real panels)."""
+    n, t = linear.shape
+    latent = (linear + p.get("intercept", 0.0)
+              + p.get("firm_sd", 0.0) * rng.standard_normal((n, 1))
+              + p.get("year_sd", 0.0) * rng.standard_normal((n, t)))
+    prob = _expit(latent)
+    u = rng.random((n, t))
+    out = np.empty((n, t), dtype=bool)
+    out[:, 0] = u[:, 0] < prob[:, 0]
+    for j in range(1, t):
+        p_j = np.where(out[:, j - 1], p["stay"], p["entry"] * prob[:, j])
+        out[:, j] = u[:, j] < p_j
+    return out
 
 
 def _effects(p: dict[str, float], sme: np.ndarray, doi: np.ndarray | None = None,
@@ -110,8 +130,8 @@ def generate(params: dict[str, Any], scale: int = 1) -> pd.DataFrame:
 
     smem = np.repeat(sme[:, None], t, axis=1)
     innovation = _binary(rng, _effects(params["innovation"], smem), params["innovation"])
-    exporting = _binary(rng, _effects(params["exporting"], smem, innovation=innovation),
-                        params["exporting"])
+    exporting = _exporting(rng, _effects(params["exporting"], smem, innovation=innovation),
+                           params["exporting"])
 
     # first export year and export shares
     fe = params["first_export"]
