@@ -149,12 +149,11 @@ def _wilson(x: float, n: float, z: float = 1.959963984540054) -> tuple[float, fl
 
 
 def _fmt_p(p: float) -> str:
-    if p is None or not math.isfinite(p):
-        return ""
-    if p < 0.001:
-        return "< .001"
-    text = f"{p:.3f}"
-    return "= " + (text[1:] if text.startswith("0.") else text)
+    """"= .012" or "< .001" (the tables' APA formatting)."""
+    from analysis.tables import format_p
+
+    text = format_p(p)
+    return "" if not text else text if text.startswith("<") else f"= {text}"
 
 
 def _population_filter(panel: pd.DataFrame, population: str) -> pd.DataFrame:
@@ -267,8 +266,8 @@ def share_figure(panel: pd.DataFrame, outcome: str = "internationalized",
                     low, high = _wilson(x, n)
                 xs.append(i + (k - (len(groups) - 1) / 2) * width)
                 ys.append(100 * share)
-                lo.append(100 * (share - low))
-                hi.append(100 * (high - share))
+                lo.append(max(0.0, 100 * (share - low)))  # results' Wilson bounds can be
+                hi.append(max(0.0, 100 * (high - share)))  # 1e-17 off at a share of 0 or 1
                 ns.append(n)
             color = PALETTE[k % len(PALETTE)]
             ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o-", color=color, capsize=3, lw=1.2,
@@ -299,6 +298,12 @@ def share_figure(panel: pd.DataFrame, outcome: str = "internationalized",
 
 
 # =========================================================================== distributions
+def _room_below(ax: Any) -> None:
+    """Extend the y axis downwards so the n labels at the bottom do not cover points."""
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo - 0.08 * (hi - lo), hi)
+
+
 def _box_strip(ax: Any, data: pd.DataFrame, xcol: str, xs: list[Any], value: str,
                groups: list[str], seed: int) -> dict[str, int]:
     """Box plots (no fliers) with jittered points, dodged by group; returns n per group."""
@@ -343,6 +348,7 @@ def distribution_figure(panel: pd.DataFrame, outcome: str, group_var: str = "siz
     with _style() as plt:
         fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
         counts = _box_strip(ax, data, "year", years, outcome, groups, seed)
+        _room_below(ax)
         ax.set_xticks(range(len(years)), [str(y) for y in years])
         ax.set_xlim(-0.6, len(years) - 0.4)
         ax.set_xlabel("Year")
@@ -409,7 +415,8 @@ def band_figure(panel: pd.DataFrame, variable: str, group_var: str = "size_group
                         share = 100 * x / n
                         ax.bar(pos, share, width=width * 0.9, color=color, alpha=0.35,
                                edgecolor=color, label=g if (i == 0 and j == 0) else None)
-                        ax.errorbar(pos, share, yerr=[[share - 100 * lo], [100 * hi - share]],
+                        ax.errorbar(pos, share, yerr=[[max(0.0, share - 100 * lo)],
+                                                      [max(0.0, 100 * hi - share)]],
                                     color=color, capsize=2, lw=1)
                         ax.text(pos, 1, f"{n}", ha="center", va="bottom", fontsize=6,
                                 color="black")
@@ -422,6 +429,8 @@ def band_figure(panel: pd.DataFrame, variable: str, group_var: str = "size_group
             ax.set_xlim(-0.6, len(bands) - 0.4)
             ax.set_title(str(y))
             ax.set_xlabel(_label(band_var, codebook, unit=False))
+        if not binary:
+            _room_below(axes[0][0])
         axes[0][0].set_ylabel(f"{_label(variable, codebook, unit=False)}: share (%)" if binary
                               else _label(variable, codebook))
         handles = [plt.Line2D([], [], marker="s", ls="", color=PALETTE[k % len(PALETTE)],
@@ -870,4 +879,17 @@ def render_figures(
     mpath.parent.mkdir(parents=True, exist_ok=True)
     with mpath.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write(json.dumps(entries, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return written
+
+
+def run_figures(*, panel_path: str, results_dir: str, codebook: str, outdir: str,
+                samples: dict[str, str] | None = None) -> list[tuple[Path, str]]:
+    """Stage ``figures``: every figure of one sample (and cross-sample forest plots)."""
+    import logging
+
+    written = render_figures(panel_path, f"{results_dir}/results.csv",
+                             f"{results_dir}/normality.csv", outdir, codebook,
+                             samples={k: f"{v}/results.csv" for k, v in (samples or {}).items()}
+                             or None)
+    logging.getLogger(__name__).info("%d files written to %s", len(written), outdir)
     return written

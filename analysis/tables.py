@@ -46,6 +46,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,7 @@ def format_p(p: Any, display: str | None = None, *, na: str = "") -> str:
     p = float(p)
     if p < 0.001:
         return "< .001"
-    text = f"{p:.3f}"
+    text = _round_half_up(p, 3)
     return text[1:] if text.startswith("0.") else text
 
 
@@ -184,10 +185,20 @@ def format_num(x: Any, digits: int = 3, *, na: str = "") -> str:
     x = float(x)
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    text = f"{x:.{digits}f}"
+    text = _round_half_up(x, digits)
     if text.startswith("-") and float(text) == 0.0:
         text = text[1:]
     return text
+
+
+def _round_half_up(x: float, digits: int) -> str:
+    """Round the shortest decimal representation of ``x`` half away from zero.
+
+    ``f"{x:.3f}"`` rounds the binary value half to even, so 0.25 prints as 0.2 and 4.4445
+    (stored as 4.44449999...) as 4.444; a journal (and SPSS) prints 0.3 and 4.445.
+    """
+    q = Decimal(1).scaleb(-digits)
+    return str(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
 
 
 def _int(x: Any) -> str:
@@ -770,7 +781,8 @@ def _finish(stem: str, title: str, raw_rows: list[dict[str, Any]], raw_cols: lis
             section: str = "", drop_empty: Sequence[str] = ()) -> Table:
     raw = pd.DataFrame(raw_rows, columns=raw_cols)
     if "year" in raw:
-        raw["year"] = raw["year"].astype("Int64")
+        year = raw["year"].map(lambda v: np.nan if _missing(v) or v == "" else v)
+        raw["year"] = pd.to_numeric(year, errors="coerce").astype("Int64")
     display = pd.DataFrame(disp_rows, columns=disp_cols)
     for c in drop_empty:  # optional columns shown only when some row fills them
         if c in display and not display[c].astype(str).str.len().any():
@@ -778,6 +790,8 @@ def _finish(stem: str, title: str, raw_rows: list[dict[str, Any]], raw_cols: lis
             if header_groups:
                 header_groups = header_groups[:-1] + [(header_groups[-1][0],
                                                        header_groups[-1][1] - 1)]
+    if header_groups:
+        header_groups = [(label, span) for label, span in header_groups if span > 0]
     if header_groups and sum(span for _, span in header_groups) != display.shape[1]:
         raise ValueError(f"{stem}: header groups span {header_groups} does not match the "
                          f"{display.shape[1]} display columns")
@@ -1588,7 +1602,7 @@ def normality_table(normality: pd.DataFrame, *, alpha: float | None = None,
     level_keys = ["sample", *keys] if "sample" in norm.columns else keys
     seen: dict[tuple[Any, ...], dict[str, pd.Series]] = {}
     for _, r in work.iterrows():
-        key = (r["variable"], *[("" if _missing(r[k]) else str(r[k])) for k in level_keys])
+        key = (r["variable"], *[_key_text(r[k]) for k in level_keys])
         seen.setdefault(key, {})[r["test"]] = r
     for key, tests in seen.items():
         ks, sw = tests.get("ks_lilliefors"), tests.get("shapiro_wilk")
@@ -1634,6 +1648,16 @@ def normality_table(normality: pd.DataFrame, *, alpha: float | None = None,
                    synthetic=_synthetic(norm), section="Normality", drop_empty=["Note"])
 
 
+def _key_text(v: Any) -> str:
+    """A breakdown value as text: missing -> "", 2015.0 -> "2015"."""
+    if _missing(v) or v == "":
+        return ""
+    text = str(v)
+    if re.fullmatch(r"-?\d+\.0+", text):
+        return text.split(".")[0]
+    return text
+
+
 def _nv(r: pd.Series | None, col: str) -> float:
     if r is None or _missing(r[col]):
         return math.nan
@@ -1643,13 +1667,14 @@ def _nv(r: pd.Series | None, col: str) -> float:
 def test_choice_table(results: pd.DataFrame) -> Table:
     """The test each metric comparison used and why (the choices the normality tests imply).
 
-    One row per comparison with ``test`` in (mann_whitney, welch_t): spec, scope/year,
+    One row per comparison with ``test`` in (mann_whitney, welch_t, auto; ``auto`` marks a
+    comparison that never reached the choice, e.g. variable missing): spec, scope/year,
     stratum, test and ``test_reason``.
     """
     raw_cols = [*CONTEXT_OUT, "test", "test_reason", "status", "reason"]
     disp_cols = ["Year", "Test used", "Why"]
     raw_rows, disp_rows, panels = [], [], []
-    for ctx, rows in _comparisons(results, ["mann_whitney", "welch_t"]):
+    for ctx, rows in _comparisons(results, ["mann_whitney", "welch_t", "auto"]):
         t = _test_row(rows)
         ok = t is not None and t["status"] == "ok"
         raw_rows.append(_ctx_out(ctx) | {"test": ctx["test"], "test_reason": ctx["test_reason"],
@@ -2095,4 +2120,15 @@ def render_tables(
     with mpath.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write(json.dumps(entries, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     written.append(mpath)
+    return written
+
+
+def run_tables(*, results_dir: str, panel_path: str, codebook: str, outdir: str, alpha: float,
+               samples: dict[str, str] | None = None) -> list[Path]:
+    """Stage ``tables``: every table of one sample (plus the cross-sample table when given)."""
+    import logging
+
+    written = render_tables(results_dir, outdir, panel=panel_path, codebook=codebook,
+                            samples=samples or None, alpha=alpha)
+    logging.getLogger(__name__).info("%d files written to %s", len(written), outdir)
     return written

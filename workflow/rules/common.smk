@@ -39,6 +39,17 @@ def sample_panel(wildcards):
     return f"results/panels/{wildcards.sample}.parquet"
 
 
+def cross_sample_dirs(wildcards):
+    """Results directories of every sample, for the pooled sample's cross-country outputs."""
+    if wildcards.sample != "all" or len(SAMPLES) < 2:
+        return {}
+    return {s: f"results/analysis/{s}" for s in SAMPLES}
+
+
+def cross_sample_results(wildcards):
+    return [f"{d}/results.csv" for d in cross_sample_dirs(wildcards).values()]
+
+
 def all_targets():
     return [
         "results/pooled/summary.json",
@@ -47,4 +58,6 @@ def all_targets():
         "results/cases/pathways.csv",
         "results/pathways/classified.csv",
         "results/integration/joint_display.csv",
+        *expand("reports/tables/{sample}", sample=SAMPLES),
+        "reports/figures/all",
     ]

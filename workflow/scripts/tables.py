@@ -1,0 +1,11 @@
+"""Rule tables: every table of one sample, in CSV, Markdown, LaTeX and HTML."""
+
+from analysis.runlog import run_stage
+from analysis.tables import run_tables
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+run_stage(
+    sm.log[0], run_tables, results_dir=str(sm.input.results).rsplit("/", 1)[0],
+    panel_path=sm.input.panel, codebook=sm.input.codebook, outdir=sm.output[0],
+    alpha=sm.params.alpha, samples=dict(sm.params.samples),
+)
