@@ -17,6 +17,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/qualitative.smk"
+include: "workflow/rules/reports.smk"
 
 
 rule all:
