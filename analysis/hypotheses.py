@@ -35,7 +35,7 @@ RESULT_COLUMNS = [
 VERDICT_COLUMNS = [
     "sample", "hypothesis", "label", "secondary", "study_verdict", "rule", "rule_description",
     "verdict", "agree", "units_supported", "units_estimable", "units_total",
-    "direction_observed", "summary",
+    "direction_observed", "summary", "synthetic",
 ]
 DIRECTIONS = ("negative", "positive", "any")
 
@@ -117,10 +117,16 @@ def _pick(rows: pd.DataFrame, statistic: str, term: str | None = None) -> int | 
     return int(idx[0]) if len(idx) else None
 
 
+SIGN_TOLERANCE = 1e-9
+
+
 def _sign(value: float) -> str:
+    """Direction of a difference; |value| below :data:`SIGN_TOLERANCE` counts as none."""
     if value is None or not np.isfinite(value):
         return ""
-    return "positive" if value > 0 else "negative" if value < 0 else "none"
+    if abs(value) < SIGN_TOLERANCE:
+        return "none"
+    return "positive" if value > 0 else "negative"
 
 
 def normality_choice(values: pd.Series, groups: pd.Series, labels: list[str],
@@ -368,14 +374,21 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
 
 
 def adjust_p(results: pd.DataFrame) -> pd.DataFrame:
-    """Holm within (sample, hypothesis, scope) and BH within (sample, scope), on test rows."""
+    """Holm within (sample, hypothesis, scope, verdict_role) and BH within (sample, scope).
+
+    Only ``test`` rows that are estimable are adjusted. Secondary specs form their own Holm
+    family, so a secondary test (e.g. H1's logit beside its crosstab) does not inflate the
+    primary tests' adjusted p.
+    """
     from statsmodels.stats.multitest import multipletests
 
     out = results.copy()
     out["p_holm"] = np.nan
     out["p_bh"] = np.nan
     test = (out["role"] == "test") & out["p"].notna() & (out["status"] == "ok")
-    for keys, method, column in ((["sample", "hypothesis", "scope"], "holm", "p_holm"),
+    holm_keys = ["sample", "hypothesis", "scope"] + (
+        ["verdict_role"] if "verdict_role" in out else [])
+    for keys, method, column in ((holm_keys, "holm", "p_holm"),
                                  (["sample", "scope"], "fdr_bh", "p_bh")):
         for _, idx in out[test].groupby(keys, sort=True).groups.items():
             p = out.loc[idx, "p"].to_numpy(dtype=float)
@@ -467,6 +480,8 @@ def derive_verdicts(results: pd.DataFrame, specs: dict[str, Any], *,
                         s for s, v in zip(summaries, verdicts, strict=True)
                         if v == "supported" or len(units) <= 3
                     ) or f"no unit supported ({len(units)} units)",
+                    "synthetic": bool(rows["synthetic"].astype(str).eq("True").any())
+                    if "synthetic" in rows else False,
                 })
     return pd.DataFrame(records, columns=VERDICT_COLUMNS)
 

@@ -416,7 +416,13 @@ def normality_report(data: pd.DataFrame, variables: Sequence[str],
         parts.append(table)
     out = pd.concat(parts, ignore_index=True)
     for c in by_cols:
-        out[c] = out[c].astype(object).where(out[c].notna(), "") if c in out else ""
+        if c not in out:
+            out[c] = ""
+            continue
+        col = out[c]
+        if pd.api.types.is_float_dtype(col) and (col.dropna() % 1 == 0).all():
+            col = col.astype("Int64")  # years stay whole numbers although overall rows are empty
+        out[c] = col.astype(object).where(col.notna(), "")
     return out[["breakdown", *by_cols, *NORMALITY_COLUMNS]]
 
 

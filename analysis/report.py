@@ -264,3 +264,150 @@ def write_manifest(entries: list[dict[str, Any]], path: str | Path) -> None:
     clean = [{k: str(v) if isinstance(v, Path) else v for k, v in e.items()} for e in entries]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(clean, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the stage
+QUALITATIVE_TABLES = [
+    # (stem, csv key, title, note)
+    ("case_matrix", "matrix_wide", "Cross-case matrix: coded pathway per firm and dimension",
+     "Codes from config/coding_frame.yaml (a researcher can recode a cell and rerun); "
+     "statements and sources in data/cases/case_firms.yaml."),
+    ("case_pathways", "case_pathways", "Derived pathway of each case firm beside section 4.5",
+     "Derived by the rule declared in config/coding_frame.yaml; `agrees` compares with the "
+     "study's section 4.5."),
+    ("case_disagreements", "disagreements", "Where the study disagrees with itself or with the "
+     "derived pathway", "origin: recorded (from reading the study) or computed (by the rule)."),
+    ("case_claims", "claims", "The study's numeric claims checked against its appendices", ""),
+    ("pathway_mix", "pathway_mix", "Pathways of internationalization of the panel firms",
+     "Thresholds in config/pathways.yaml; shares within size group (and country)."),
+    ("pathway_crosstab", "pathway_crosstab", "Pathway by size group: crosstab statistics",
+     "analysis.tests.crosstab on one row per firm."),
+    ("joint_display", "joint_display", "Joint display: quantitative results beside the case "
+     "evidence", "Fit derived by the rule in config/integration.yaml."),
+]
+
+
+def _entries(manifest: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    return [e for e in manifest if str(e.get("section", "")).split(":")[0].strip() == key]
+
+
+def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
+               ledger_path: str, verdicts_path: str, table_manifests: list[str],
+               figure_manifests: list[str], qualitative: dict[str, str],
+               pathway_figure: str, input_files: list[str], synthetic_config: str,
+               out_html: str, out_provenance: str, out_qual_dir: str) -> None:
+    """Stage ``report``: the self-contained HTML report, provenance.json, qualitative tables."""
+    import logging
+
+    from analysis.config import load_yaml, size_definition
+    from analysis.runlog import write_json
+    from analysis.tables import write_table
+
+    log = logging.getLogger(__name__)
+    esc = html.escape
+    specs = load_yaml(specs_path)
+    summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
+    synthetic = bool(summary.get("synthetic"))
+    ledger = pd.read_csv(ledger_path, dtype=str, keep_default_na=False)
+    verdicts = pd.read_csv(verdicts_path, dtype=str, keep_default_na=False)
+    tables = load_manifests(table_manifests)
+    all_tables = [e for e in tables if "/tables/all/" in e["path"]]
+    figures = load_manifests(figure_manifests)
+    size_def = size_definition(config["derive"], config["presets_dir"])
+
+    # qualitative tables (rendered here, next to the report)
+    qual_items: list[dict[str, Any]] = []
+    for stem, key, title, note in QUALITATIVE_TABLES:
+        df = pd.read_csv(qualitative[key], keep_default_na=False, na_values=[""])
+        syn = synthetic if key in ("pathway_mix", "pathway_crosstab", "joint_display") else False
+        write_table(df, stem, title=title, notes=[note] if note else [], outdir=out_qual_dir,
+                    synthetic=syn)
+        qual_items.append({"kind": "table", "title": title,
+                           "path": str(Path(out_qual_dir) / f"{stem}.html")})
+
+    rows_text = "".join(
+        f"<tr><td>{esc(name)}</td><td>{esc(p['file'])}</td><td>{p['rows_in']}</td>"
+        f"<td>{p['rows_kept']}</td><td>{p['rows_excluded']}</td>"
+        f"<td>{p['firms'].get('SME', 0)}</td><td>{p['firms'].get('non-SME', 0)}</td></tr>"
+        for name, p in summary["panels"].items())
+    reconcile_html = (
+        "<table><thead><tr><th>panel</th><th>file</th><th>rows in</th><th>kept</th>"
+        "<th>excluded</th><th>SME firms</th><th>non-SME firms</th></tr></thead><tbody>"
+        + rows_text + f"<tr><td><b>all</b></td><td></td><td>{summary['rows_in']}</td>"
+        f"<td>{summary['rows_kept']}</td><td>{summary['rows_excluded']}</td>"
+        f"<td>{summary['firms'].get('SME', 0)}</td><td>{summary['firms'].get('non-SME', 0)}"
+        "</td></tr></tbody></table>"
+        f"<p>Rows in = kept + excluded: <b>{'yes' if summary['reconciles'] else 'NO'}</b>. "
+        f"Size definition: {esc(summary['size_definition']['description'])}.</p>")
+    ledger_html = ("<p>No row was excluded.</p>" if ledger.empty else
+                   f"<p>{len(ledger)} excluded rows, each with its reason "
+                   "(<code>results/pooled/exclusions.csv</code>):</p>" + frame_html(ledger))
+
+    sections: list[dict[str, Any]] = [
+        {"title": "Sample", "html": reconcile_html, "items": _entries(all_tables, "Sample")},
+        {"title": "Exclusions ledger", "html": ledger_html},
+        {"title": "Normality and the test choices it implies",
+         "items": _entries(all_tables, "Normality") + _entries(figures, "Normality")},
+        {"title": "Table 2: the study's verdicts beside this run's",
+         "items": _entries(all_tables, "Verdicts")},
+    ]
+    default = verdicts[(verdicts["rule"] == specs["default_rule"])
+                       & (verdicts["sample"] == "all")].set_index("hypothesis")
+    for hyp, h in specs["hypotheses"].items():
+        v = default.loc[hyp] if hyp in default.index else None
+        agree = v["agree"] if v is not None else "n/a"
+        head = (f"<p><i>{esc(' '.join(str(h.get('statement', '')).split()))}</i></p>"
+                f"<p>The study reports: {esc(' '.join(str(h.get('study_reports', '')).split()))}"
+                f" (Table 2: <b>{esc(h['study_verdict'])}</b>).</p>")
+        if v is not None:
+            head += (f"<p>This run, rule <code>{esc(specs['default_rule'])}</code>: <b>"
+                     f"{esc(v['verdict'])}</b> <span class=\"verdict-{esc(agree)}\">"
+                     f"({esc(agree)})</span>. {esc(v['summary'])}</p>")
+        sections.append({"title": f"{hyp}: {h['label']}", "html": head,
+                         "items": _entries(all_tables, hyp) + _entries(figures, hyp)})
+    across = _entries(all_tables, "Across samples") + _entries(figures, "Across samples")
+    country_t2 = [e for e in tables if e.get("stem") == "table2_verdicts"
+                  and "/tables/all/" not in e["path"]]
+    for e in country_t2:
+        e = dict(e, title=f"{e['title']} ({Path(e['path']).parent.name})")
+        across.append(e)
+    if across:
+        sections.append({"title": "Countries compared", "items": across})
+    pathway_caption = Path(pathway_figure).with_suffix(".caption.txt")
+    qual_fig = {"kind": "figure", "title": "Pathway mix of the panel firms",
+                "path": pathway_figure,
+                "caption": pathway_caption.read_text(encoding="utf-8").strip()
+                if pathway_caption.exists() else ""}
+    sections.append({"title": "Qualitative arm: the eight case firms",
+                     "items": qual_items[:4]})
+    sections.append({"title": "Pathways of the panel firms", "items": [qual_fig, *qual_items[4:6]]})
+    sections.append({"title": "Integration: joint display", "items": qual_items[6:]})
+    sections.append({"title": "Methods (generated from the configuration)",
+                     "html": methods_text(config, specs, size_def, summary)})
+
+    syn_params = load_yaml(synthetic_config) if synthetic else None
+    prov = provenance(config, input_files, syn_params)
+    prov_rows = "".join(f"<tr><td><code>{esc(p)}</code></td><td><code>{d['sha256']}</code></td>"
+                        f"<td>{d['bytes']}</td></tr>" for p, d in prov["inputs"].items())
+    pkg_rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>"
+                       for k, v in prov["packages"].items())
+    prov_html = (
+        f"<p>Date {esc(prov['date'])}; Python {esc(prov['python'])}; commit "
+        f"<code>{esc(str(prov['git']['commit']))}</code>"
+        + (" (uncommitted changes present)" if prov["git"]["dirty"] else "")
+        + (f"; synthetic data, seed <code>{prov['seed']}</code>" if synthetic else "")
+        + ". The full resolved configuration is in <code>reports/provenance.json</code>.</p>"
+        "<table><thead><tr><th>input</th><th>SHA-256</th><th>bytes</th></tr></thead><tbody>"
+        + prov_rows + "</tbody></table><table><thead><tr><th>package</th><th>version</th></tr>"
+        "</thead><tbody>" + pkg_rows + "</tbody></table>"
+        "<pre>" + esc(json.dumps(config, indent=2, sort_keys=True, default=str)) + "</pre>")
+    sections.append({"title": "Provenance", "html": prov_html})
+
+    title = "Replication report: internationalization of SMEs in developing countries"
+    if synthetic:
+        title += " (SYNTHETIC DATA)"
+    text = build_report(title=title, synthetic=synthetic, sections=sections,
+                        provenance_record=prov)
+    Path(out_html).write_text(text, encoding="utf-8")
+    write_json(prov, out_provenance)
+    log.info("report: %d sections, %d bytes", len(sections), len(text))

@@ -181,7 +181,10 @@ def _wilson(x: float, n: float, z: float = _Z95) -> tuple[float, float]:
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at p = 0 or 1 the bound is exactly 0 or 1 (centre - half cancels only up to rounding)
+    low = 0.0 if x == 0 else max(0.0, centre - half)
+    high = 1.0 if x == n else min(1.0, centre + half)
+    return low, high
 
 
 # --------------------------------------------------------------------------------------------

@@ -50,6 +50,18 @@ def cross_sample_results(wildcards):
     return [f"{d}/results.csv" for d in cross_sample_dirs(wildcards).values()]
 
 
+def provenance_inputs():
+    """Every input file whose checksum the provenance record lists."""
+    files = [p["path"] for p in config["panels"].values()]
+    files += [config["codebook"], config["hypotheses"], config["cases"]["data"]]
+    files += [config["cases"]["coding_frame"], config["pathways"], config["integration"]]
+    files += ["config/config.yaml", "config/synthetic.yaml"]
+    files += [f"{config['presets_dir']}/{n}.yaml" for n in ("size_definitions",)]
+    presets = {p.get("mapping", {}).get("preset") for p in config["panels"].values()}
+    files += [f"{config['presets_dir']}/{n}.yaml" for n in sorted(filter(None, presets))]
+    return sorted(set(files))
+
+
 def all_targets():
     return [
         "results/pooled/summary.json",
@@ -58,6 +70,5 @@ def all_targets():
         "results/cases/pathways.csv",
         "results/pathways/classified.csv",
         "results/integration/joint_display.csv",
-        *expand("reports/tables/{sample}", sample=SAMPLES),
-        "reports/figures/all",
+        "reports/report.html",
     ]

@@ -49,3 +49,40 @@ rule figures:
         "../envs/analysis.yaml"
     script:
         "../scripts/figures.py"
+
+
+rule report:
+    input:
+        specs=config["hypotheses"],
+        summary="results/pooled/summary.json",
+        ledger="results/pooled/exclusions.csv",
+        verdicts="results/analysis/all/verdicts.csv",
+        tables=expand("reports/tables/{sample}", sample=SAMPLES),
+        figures="reports/figures/all",
+        matrix_wide="results/cases/matrix_wide.csv",
+        case_pathways="results/cases/pathways.csv",
+        disagreements="results/cases/disagreements.csv",
+        claims="results/cases/claims.csv",
+        pathway_mix="results/pathways/mix.csv",
+        pathway_crosstab="results/pathways/crosstab.csv",
+        pathway_figure="reports/figures/pathways.png",
+        joint_display="results/integration/joint_display.csv",
+        provenance_inputs=provenance_inputs(),
+    output:
+        html="reports/report.html",
+        provenance="reports/provenance.json",
+        qualitative=directory("reports/tables/qualitative"),
+    params:
+        config=config,
+        synthetic_config="config/synthetic.yaml",
+    log:
+        "logs/report/report.log",
+    benchmark:
+        "benchmarks/report/report.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/report.py"
