@@ -307,7 +307,8 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
     scopes = specs.get("scopes", ["year", "pooled"])
     years = sorted(int(y) for y in panel["year"].dropna().unique())
     synthetic = bool(panel["synthetic"].any()) if "synthetic" in panel else False
-    frames = []
+    frames: list[pd.DataFrame] = []
+    contexts: list[dict[str, Any]] = []
     for hyp, h in specs["hypotheses"].items():
         if only is not None and hyp not in only:
             continue
@@ -365,12 +366,40 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
                         "observed_direction": res["observed_direction"],
                         "synthetic": synthetic,
                     }
-                    frames.append(rows.assign(**ctx))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=RESULT_COLUMNS)
+                    frames.append(rows)
+                    contexts.append(ctx)
+    if not frames:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    sizes = np.array([len(f) for f in frames])
+    context = pd.DataFrame(contexts).iloc[np.repeat(np.arange(len(frames)), sizes)]
+    out = pd.concat([out, context.reset_index(drop=True)], axis=1)
     out["year"] = out["year"].astype("Int64")
     out = adjust_p(out)
     return out[RESULT_COLUMNS].reset_index(drop=True)
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm step-down adjusted p-values (monotone, capped at 1)."""
+    p = np.asarray(p, dtype=float)
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg step-up adjusted p-values (false discovery rate)."""
+    p = np.asarray(p, dtype=float)
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adj = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    out = np.empty(m)
+    out[order] = adj
+    return out
 
 
 def adjust_p(results: pd.DataFrame) -> pd.DataFrame:
@@ -380,19 +409,16 @@ def adjust_p(results: pd.DataFrame) -> pd.DataFrame:
     family, so a secondary test (e.g. H1's logit beside its crosstab) does not inflate the
     primary tests' adjusted p.
     """
-    from statsmodels.stats.multitest import multipletests
-
     out = results.copy()
     out["p_holm"] = np.nan
     out["p_bh"] = np.nan
     test = (out["role"] == "test") & out["p"].notna() & (out["status"] == "ok")
     holm_keys = ["sample", "hypothesis", "scope"] + (
         ["verdict_role"] if "verdict_role" in out else [])
-    for keys, method, column in ((holm_keys, "holm", "p_holm"),
-                                 (["sample", "scope"], "fdr_bh", "p_bh")):
+    for keys, method, column in ((holm_keys, holm, "p_holm"),
+                                 (["sample", "scope"], benjamini_hochberg, "p_bh")):
         for _, idx in out[test].groupby(keys, sort=True).groups.items():
-            p = out.loc[idx, "p"].to_numpy(dtype=float)
-            out.loc[idx, column] = multipletests(p, method=method)[1]
+            out.loc[idx, column] = method(out.loc[idx, "p"].to_numpy(dtype=float))
     return out
 
 

@@ -68,18 +68,15 @@ def cold_run(cores: int) -> dict:
 
 
 def in_process(workdir: Path) -> float:
-    """Run every stage function once in this process (the baseline); return seconds."""
+    """Wall time of workflow/benchmark/inprocess.py (every stage in one process), imports
+    included."""
     start = time.perf_counter()
-    code = f"""
-import sys, runpy
-sys.argv = ["baseline"]
-from analysis.pipeline import run_all
-run_all(config_path="config/config.yaml", root={str(workdir)!r})
-"""
-    proc = subprocess.run([sys.executable, "-c", code], cwd=workdir, capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, "workflow/benchmark/inprocess.py"], cwd=workdir,
+                          capture_output=True, text=True,
+                          env=dict(os.environ, SOURCE_DATE_EPOCH="1700000000"))
     if proc.returncode:
         raise SystemExit(f"in-process baseline failed:\n{proc.stderr[-3000:]}")
+    print(proc.stdout, end="")
     return time.perf_counter() - start
 
 
