@@ -704,6 +704,12 @@ def _comparisons(results: pd.DataFrame, tests: Sequence[str] | None = None,
             "observed_direction")}
         if _missing(ctx.get("year")):
             ctx["year"] = pd.NA
+        lookup: dict[tuple[str, str | None], int] = {}
+        for i, (stat, term) in enumerate(zip(rows["statistic"].tolist(), rows["term"].tolist(),
+                                             strict=True)):
+            lookup.setdefault((stat, term), i)
+            lookup.setdefault((stat, None), i)
+        rows.attrs["lookup"] = lookup
         out.append((ctx, rows))
     return out
 
@@ -738,6 +744,10 @@ def _ctx_out(ctx: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _get(rows: pd.DataFrame, statistic: str, term: str | None = None) -> pd.Series | None:
+    lookup = rows.attrs.get("lookup")
+    if lookup is not None:
+        i = lookup.get((statistic, term))
+        return None if i is None else rows.iloc[i]
     mask = rows["statistic"] == statistic
     if term is not None:
         mask &= rows["term"] == term
