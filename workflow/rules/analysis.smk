@@ -6,19 +6,19 @@ rule normality:
         panel=sample_panel,
     output:
         table="results/analysis/{sample}/normality.csv",
-    params:
-        variables=config["normality"]["variables"],
-        by=config["normality"]["by"],
-        alpha=config["alpha"],
     log:
         "logs/normality/{sample}.log",
     benchmark:
         "benchmarks/normality/{sample}.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        variables=config["normality"]["variables"],
+        by=config["normality"]["by"],
+        alpha=config["alpha"],
     script:
         "../scripts/normality.py"
 
@@ -30,16 +30,16 @@ rule hypotheses:
     output:
         results="results/analysis/{sample}/results.csv",
         verdicts="results/analysis/{sample}/verdicts.csv",
-    params:
-        alpha=config["alpha"],
     log:
         "logs/hypotheses/{sample}.log",
     benchmark:
         "benchmarks/hypotheses/{sample}.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        alpha=config["alpha"],
     script:
         "../scripts/hypotheses.py"

@@ -54,11 +54,17 @@ def provenance_inputs():
     """Every input file whose checksum the provenance record lists."""
     files = [p["path"] for p in config["panels"].values()]
     files += [config["codebook"], config["hypotheses"], config["cases"]["data"]]
-    files += [config["cases"]["coding_frame"], config["pathways"], config["integration"]]
+    files += [
+        config["cases"]["coding_frame"],
+        config["pathways"],
+        config["integration"],
+    ]
     files += ["config/config.yaml", "config/synthetic.yaml"]
     files += [f"{config['presets_dir']}/{n}.yaml" for n in ("size_definitions",)]
     presets = {p.get("mapping", {}).get("preset") for p in config["panels"].values()}
-    files += [f"{config['presets_dir']}/{n}.yaml" for n in sorted(filter(None, presets))]
+    files += [
+        f"{config['presets_dir']}/{n}.yaml" for n in sorted(filter(None, presets))
+    ]
     return sorted(set(files))
 
 

@@ -15,11 +15,11 @@ rule cases:
         "logs/cases/cases.log",
     benchmark:
         "benchmarks/cases/cases.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=500,
-    conda:
-        "../envs/analysis.yaml"
     script:
         "../scripts/cases.py"
 
@@ -32,16 +32,20 @@ rule pathways:
         classified="results/pathways/classified.csv",
         mix="results/pathways/mix.csv",
         crosstab="results/pathways/crosstab.csv",
-        figure="reports/figures/pathways.png",
+        figure=report(
+            "reports/figures/pathways.png",
+            caption="../report/pathways.rst",
+            category="Qualitative arm",
+        ),
     log:
         "logs/pathways/pathways.log",
     benchmark:
         "benchmarks/pathways/pathways.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-    conda:
-        "../envs/analysis.yaml"
     script:
         "../scripts/pathways.py"
 
@@ -55,16 +59,16 @@ rule integration:
         specs=config["hypotheses"],
     output:
         display="results/integration/joint_display.csv",
-    params:
-        rule=DEFAULT_RULE,
     log:
         "logs/integration/integration.log",
     benchmark:
         "benchmarks/integration/integration.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=500,
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        rule=DEFAULT_RULE,
     script:
         "../scripts/integration.py"

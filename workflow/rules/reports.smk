@@ -10,19 +10,25 @@ rule tables:
         codebook=config["codebook"],
         samples=cross_sample_results,
     output:
-        directory("reports/tables/{sample}"),
-    params:
-        alpha=config["alpha"],
-        samples=cross_sample_dirs,
+        report(
+            directory("reports/tables/{sample}"),
+            patterns=["{name}.html"],
+            caption="../report/tables.rst",
+            category="Tables",
+            subcategory="{sample}",
+        ),
     log:
         "logs/tables/{sample}.log",
     benchmark:
         "benchmarks/tables/{sample}.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        alpha=config["alpha"],
+        samples=cross_sample_dirs,
     script:
         "../scripts/tables.py"
 
@@ -35,18 +41,24 @@ rule figures:
         codebook=config["codebook"],
         samples=cross_sample_results,
     output:
-        directory("reports/figures/{sample}"),
-    params:
-        samples=cross_sample_dirs,
+        report(
+            directory("reports/figures/{sample}"),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+            subcategory="{sample}",
+        ),
     log:
         "logs/figures/{sample}.log",
     benchmark:
         "benchmarks/figures/{sample}.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        samples=cross_sample_dirs,
     script:
         "../scripts/figures.py"
 
@@ -68,21 +80,23 @@ rule report:
         pathway_figure="reports/figures/pathways.png",
         joint_display="results/integration/joint_display.csv",
         provenance_inputs=provenance_inputs(),
+        synthetic_config="config/synthetic.yaml",
     output:
-        html="reports/report.html",
+        html=report(
+            "reports/report.html", caption="../report/report.rst", category="Report"
+        ),
         provenance="reports/provenance.json",
         qualitative=directory("reports/tables/qualitative"),
-    params:
-        config=config,
-        synthetic_config="config/synthetic.yaml",
     log:
         "logs/report/report.log",
     benchmark:
         "benchmarks/report/report.tsv"
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
-    conda:
-        "../envs/analysis.yaml"
+    params:
+        config=config,
     script:
         "../scripts/report.py"

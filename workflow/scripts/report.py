@@ -13,6 +13,6 @@ run_stage(
     table_manifests=[f"{d}/manifest.json" for d in sm.input.tables],
     figure_manifests=[f"{sm.input.figures}/manifest.json"], qualitative=qualitative,
     pathway_figure=sm.input.pathway_figure, input_files=list(sm.input.provenance_inputs),
-    synthetic_config=sm.params.synthetic_config, out_html=sm.output.html,
+    synthetic_config=sm.input.synthetic_config, out_html=sm.output.html,
     out_provenance=sm.output.provenance, out_qual_dir=sm.output.qualitative,
 )
