@@ -125,7 +125,8 @@ def generate(params: dict[str, Any], scale: int = 1) -> pd.DataFrame:
     age = np.empty(n)
     for mask, p in ((sme, params["age"]["sme"]), (~sme, params["age"]["non_sme"])):
         age[mask] = np.exp(np.log(p["median"]) + p["log_sd"] * rng.standard_normal(mask.sum()))
-    age = np.maximum(np.round(age), 1).astype(np.int64)
+    # at least 1 year; at most max_years, so the log-normal tail of a large panel stays plausible
+    age = np.clip(np.round(age), 1, params["age"].get("max_years", 120)).astype(np.int64)
     founded = years[0] - age
 
     smem = np.repeat(sme[:, None], t, axis=1)
