@@ -82,6 +82,7 @@ FISHER_MAX_TABLES: int = 1_000_000
 
 #: ``exact="auto"`` computes the exact Mann-Whitney p for at most this many cases (no ties).
 MW_EXACT_MAX_N: int = 50
+HL_MAX_PAIRS: int = 4_000_000  # pairwise differences held in memory for Hodges-Lehmann (32 MB)
 
 _Z95 = float(stats.norm.ppf(0.975))
 _CHI2_95 = float(stats.chi2.ppf(0.95, 1))
@@ -474,7 +475,9 @@ def crosstab(
         if is_2x2:
             a, b, c, d = (float(v) for v in obs.ravel())
             num = max(abs(a * d - b * c) - n / 2.0, 0.0)
-            yates = n * num**2 / float(np.prod(obs.sum(axis=1)) * np.prod(obs.sum(axis=0)))
+            margins = (np.prod(obs.sum(axis=1).astype(float))
+                       * np.prod(obs.sum(axis=0).astype(float)))
+            yates = n * num**2 / margins
             rows.append(_row("yates_chi2", "", yates, 1, stats.chi2.sf(yates, 1)))
         pos = obs > 0
         g = float(2.0 * (obs[pos] * np.log(obs[pos] / e[pos])).sum())
@@ -796,8 +799,13 @@ def mann_whitney(
     else:
         rows.append(_na("r", "", tied_all))
     rows.append(_row("rank_biserial", "", 2.0 * u1 / (n1 * n2) - 1.0))
-    diffs = (xs[0][:, None] - xs[1][None, :]).ravel()
-    rows.append(_row("hodges_lehmann", "", float(np.median(diffs))))
+    if n1 * n2 <= HL_MAX_PAIRS:
+        diffs = (xs[0][:, None] - xs[1][None, :]).ravel()
+        rows.append(_row("hodges_lehmann", "", float(np.median(diffs))))
+    else:
+        rows.append(_na("hodges_lehmann", "", f"Hodges-Lehmann estimate not computed for "
+                        f"n1 x n2 = {n1 * n2} > {HL_MAX_PAIRS} pairs (memory grows with the "
+                        "product of the group sizes)"))
     return _frame(rows)
 
 

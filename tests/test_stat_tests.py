@@ -968,3 +968,32 @@ def test_welch_t_not_estimable(a, b, reason):
     check_contract(res)
     assert get(res, "t")["reason"] == reason
     assert get(res, "n", "a")["value"] == len(a)
+
+
+def test_mann_whitney_skips_hodges_lehmann_beyond_the_pair_limit(monkeypatch):
+    import analysis.tests as st
+
+    df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "g": ["a"] * 3 + ["b"] * 3})
+    full = st.mann_whitney(df, "y", "g").set_index("statistic")
+    # median of the 9 pairwise differences a - b: all of 1,2,3 minus 4,5,6 -> median -3
+    assert full.loc["hodges_lehmann", "value"] == -3.0
+    monkeypatch.setattr(st, "HL_MAX_PAIRS", 8)
+    capped = st.mann_whitney(df, "y", "g").set_index("statistic")
+    assert capped.loc["hodges_lehmann", "status"] == "not estimable"
+    assert "n1 x n2 = 9 > 8 pairs" in capped.loc["hodges_lehmann", "reason"]
+    assert capped.loc["z", "value"] == full.loc["z", "value"]
+
+
+def test_yates_does_not_overflow_on_large_tables():
+    import analysis.tests as st
+
+    # 2x2 table with margins whose product exceeds the int64 range (4e5^4 = 2.56e22)
+    n = 200_000
+    df = pd.DataFrame({"g": ["a"] * (2 * n) + ["b"] * (2 * n),
+                       "y": [True] * n + [False] * n + [True] * (n + 1000) + [False] * (n - 1000)})
+    rows = st.crosstab(df, "g", "y").set_index("statistic")
+    # hand: a=n, b=n, c=n+1000, d=n-1000 (columns ordered False, True -> sorted levels)
+    a, b, c, d = float(n), float(n), float(n - 1000), float(n + 1000)
+    N = a + b + c + d
+    yates = N * (abs(a * d - b * c) - N / 2) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
+    assert rows.loc["yates_chi2", "value"] == pytest.approx(yates)

@@ -59,7 +59,9 @@ def provenance_inputs():
         config["pathways"],
         config["integration"],
     ]
-    files += ["config/config.yaml", "config/synthetic.yaml"]
+    files += ["config/synthetic.yaml"]
+    # every configuration file of this run (config/config.yaml and any --configfile overlay)
+    files += [os.path.relpath(f) for f in workflow.configfiles]
     files += [f"{config['presets_dir']}/{n}.yaml" for n in ("size_definitions",)]
     presets = {p.get("mapping", {}).get("preset") for p in config["panels"].values()}
     files += [

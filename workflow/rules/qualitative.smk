@@ -37,6 +37,7 @@ rule pathways:
             caption="../report/pathways.rst",
             category="Qualitative arm",
         ),
+        caption="reports/figures/pathways.caption.txt",
     log:
         "logs/pathways/pathways.log",
     benchmark:

@@ -78,6 +78,7 @@ rule report:
         pathway_mix="results/pathways/mix.csv",
         pathway_crosstab="results/pathways/crosstab.csv",
         pathway_figure="reports/figures/pathways.png",
+        pathway_caption="reports/figures/pathways.caption.txt",
         joint_display="results/integration/joint_display.csv",
         provenance_inputs=provenance_inputs(),
         synthetic_config="config/synthetic.yaml",
