@@ -512,6 +512,24 @@ def derive_verdicts(results: pd.DataFrame, specs: dict[str, Any], *,
     return pd.DataFrame(records, columns=VERDICT_COLUMNS)
 
 
+NOISE = 1e-12
+
+
+def snap_noise(results: pd.DataFrame) -> pd.DataFrame:
+    """Write statistics whose magnitude is below :data:`NOISE` as exactly 0.
+
+    A coefficient of 1e-17 (and its Wald statistic of 1e-35) is floating-point noise around an
+    exact zero whose digits vary with the order of floating-point operations; snapping it keeps
+    the written tables byte-identical across machines. p-values are never snapped.
+    """
+    out = results.copy()
+    for col in ("value", "ci_low", "ci_high"):
+        x = out[col].to_numpy(dtype=float, copy=True)
+        x[np.abs(x) < NOISE] = 0.0
+        out[col] = x
+    return out
+
+
 def run_stage(*, panel_path: str, specs_path: str, sample: str, alpha: float,
               out_results: str, out_verdicts: str) -> None:
     """Stage ``hypotheses``: run every spec on one sample; write results and verdicts."""
@@ -529,5 +547,5 @@ def run_stage(*, panel_path: str, specs_path: str, sample: str, alpha: float,
              int((tests["status"] != "ok").sum()))
     for r in verdicts[verdicts["rule"] == specs["default_rule"]].itertuples():
         log.info("%s: %s (study: %s)", r.hypothesis, r.verdict, r.study_verdict)
-    write_csv(results, out_results)
+    write_csv(snap_noise(results), out_results)
     write_csv(verdicts, out_verdicts)

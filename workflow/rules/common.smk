@@ -5,6 +5,11 @@ import os
 from analysis.config import check_config, load_yaml
 
 config = check_config(config)
+
+# One BLAS thread per job: jobs run in parallel already, and a fixed thread count keeps
+# floating-point results identical from run to run.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 PANELS = list(config["panels"])
 DEFAULT_RULE = load_yaml(config["hypotheses"])["default_rule"]
 
