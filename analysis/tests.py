@@ -82,6 +82,7 @@ FISHER_MAX_TABLES: int = 1_000_000
 
 #: ``exact="auto"`` computes the exact Mann-Whitney p for at most this many cases (no ties).
 MW_EXACT_MAX_N: int = 50
+PROFILE_MAX_ITER: int = 5000  # Newton iterations of a constrained Firth fit (profile CI)
 HL_MAX_PAIRS: int = 4_000_000  # pairwise differences held in memory for Hodges-Lehmann (32 MB)
 
 _Z95 = float(stats.norm.ppf(0.975))
@@ -1126,6 +1127,13 @@ def _firth_fit(
     return beta, False
 
 
+def _exp_bound(bound: float, at_infinity: float) -> float:
+    """exp of a log-odds CI bound: NaN stays NaN (not determined), +-inf maps to 0 or inf."""
+    if math.isnan(bound):
+        return math.nan
+    return math.exp(bound) if math.isfinite(bound) else at_infinity
+
+
 def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[dict[str, Any]]:
     """firth_B, firth_se, firth_p, firth_exp_b per term (profile penalized likelihood)."""
     beta, ok = _firth_fit(x, y)
@@ -1142,8 +1150,10 @@ def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[dict[str
         warm = beta.copy()
 
         def deviance(b: float, j: int = j, warm: np.ndarray = warm) -> float:
-            fit, _ = _firth_fit(x, y, fixed={j: b}, start=warm)
-            return 2.0 * (l_max - _penalized_loglik(x, y, fit))
+            # constrained fits can converge slowly (flat penalized likelihood under
+            # separation); an unconverged fit would make the bound depend on rounding
+            fit, ok = _firth_fit(x, y, fixed={j: b}, start=warm, max_iter=PROFILE_MAX_ITER)
+            return 2.0 * (l_max - _penalized_loglik(x, y, fit)) if ok else math.nan
 
         lr0 = max(deviance(0.0), 0.0)
         p_lr = float(stats.chi2.sf(lr0, 1))
@@ -1153,8 +1163,7 @@ def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[dict[str
         rows.append(_row("firth_se", term, se[j]))
         rows.append(_row("firth_p", term, lr0, 1, p_lr))
         rows.append(_row("firth_exp_b", term, math.exp(beta[j]), p=p_lr,
-                         ci_low=math.exp(lo) if math.isfinite(lo) else 0.0,
-                         ci_high=math.exp(hi) if math.isfinite(hi) else math.inf))
+                         ci_low=_exp_bound(lo, 0.0), ci_high=_exp_bound(hi, math.inf)))
     return rows
 
 
@@ -1164,7 +1173,10 @@ def _profile_bound(f: Callable[[float], float], centre: float, se: float,
     step = max(se, 1e-3)
     inner, outer = centre, centre + direction * step
     for _ in range(12):
-        if f(outer) > 0:
+        value = f(outer)
+        if math.isnan(value):
+            return math.nan  # the constrained fit did not converge: bound not determined
+        if value > 0:
             return float(optimize.brentq(f, min(inner, outer), max(inner, outer), xtol=1e-9))
         inner, outer = outer, outer + direction * step
         step *= 2.0
