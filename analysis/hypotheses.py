@@ -512,20 +512,23 @@ def derive_verdicts(results: pd.DataFrame, specs: dict[str, Any], *,
     return pd.DataFrame(records, columns=VERDICT_COLUMNS)
 
 
-NOISE = 1e-12
+DECIMALS = 12
 
 
 def snap_noise(results: pd.DataFrame) -> pd.DataFrame:
-    """Write statistics whose magnitude is below :data:`NOISE` as exactly 0.
+    """Round statistics to 12 decimal places, so their written digits do not depend on rounding.
 
     A coefficient of 1e-17 (and its Wald statistic of 1e-35) is floating-point noise around an
-    exact zero whose digits vary with the order of floating-point operations; snapping it keeps
-    the written tables byte-identical across machines. p-values are never snapped.
+    exact zero, and the last digits of a small statistic (a likelihood-ratio of 1.08e-07) vary
+    with the order of floating-point operations; rounding at 1e-12 absolute writes the former as
+    0 and keeps the latter's digits stable, so tables stay byte-identical across machines.
+    p-values are never rounded.
     """
     out = results.copy()
     for col in ("value", "ci_low", "ci_high"):
         x = out[col].to_numpy(dtype=float, copy=True)
-        x[np.abs(x) < NOISE] = 0.0
+        finite = np.isfinite(x)
+        x[finite] = np.round(x[finite], DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
         out[col] = x
     return out
 

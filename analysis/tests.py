@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -1127,15 +1127,14 @@ def _firth_fit(
     return beta, False
 
 
-def _exp_bound(bound: float, at_infinity: float) -> float:
-    """exp of a log-odds CI bound: NaN stays NaN (not determined), +-inf maps to 0 or inf."""
-    if math.isnan(bound):
-        return math.nan
-    return math.exp(bound) if math.isfinite(bound) else at_infinity
-
-
 def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[dict[str, Any]]:
-    """firth_B, firth_se, firth_p, firth_exp_b per term (profile penalized likelihood)."""
+    """firth_B, firth_se, firth_p, firth_exp_b per term.
+
+    p is the penalized likelihood-ratio test of B = 0; confidence limits are Wald limits
+    B +- 1.96 SE. Profile penalized-likelihood limits were not used: under separation the
+    constrained fits far from the estimate do not reliably reach the global maximum, which made
+    the limits move with the last bits of the data.
+    """
     beta, ok = _firth_fit(x, y)
     if not ok:
         why = "Firth penalized-likelihood estimation did not converge"
@@ -1146,41 +1145,20 @@ def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[dict[str
     cov = np.linalg.inv(x.T @ ((p * (1 - p))[:, None] * x))
     se = np.sqrt(np.diag(cov))
     rows: list[dict[str, Any]] = []
+    z = stats.norm.ppf(0.975)
     for j, term in enumerate(terms):
         warm = beta.copy()
-
-        def deviance(b: float, j: int = j, warm: np.ndarray = warm) -> float:
-            # constrained fits can converge slowly (flat penalized likelihood under
-            # separation); an unconverged fit would make the bound depend on rounding
-            fit, ok = _firth_fit(x, y, fixed={j: b}, start=warm, max_iter=PROFILE_MAX_ITER)
-            return 2.0 * (l_max - _penalized_loglik(x, y, fit)) if ok else math.nan
-
-        lr0 = max(deviance(0.0), 0.0)
-        p_lr = float(stats.chi2.sf(lr0, 1))
-        lo = _profile_bound(lambda b, f=deviance: f(b) - _CHI2_95, beta[j], se[j], -1.0)
-        hi = _profile_bound(lambda b, f=deviance: f(b) - _CHI2_95, beta[j], se[j], 1.0)
+        fit0, ok0 = _firth_fit(x, y, fixed={j: 0.0}, start=warm, max_iter=PROFILE_MAX_ITER)
+        lr0 = max(2.0 * (l_max - _penalized_loglik(x, y, fit0)), 0.0) if ok0 else math.nan
+        p_lr = float(stats.chi2.sf(lr0, 1)) if ok0 else math.nan
+        # Wald limits from the Firth estimate and its standard error (see docs/statistics.md)
+        lo, hi = beta[j] - z * se[j], beta[j] + z * se[j]
         rows.append(_row("firth_B", term, beta[j], p=p_lr, ci_low=lo, ci_high=hi))
         rows.append(_row("firth_se", term, se[j]))
         rows.append(_row("firth_p", term, lr0, 1, p_lr))
         rows.append(_row("firth_exp_b", term, math.exp(beta[j]), p=p_lr,
-                         ci_low=_exp_bound(lo, 0.0), ci_high=_exp_bound(hi, math.inf)))
+                         ci_low=math.exp(lo), ci_high=math.exp(hi)))
     return rows
-
-
-def _profile_bound(f: Callable[[float], float], centre: float, se: float,
-                   direction: float) -> float:
-    """Root of f on one side of ``centre`` (f(centre) < 0), or +-inf if none within 1e3 SEs."""
-    step = max(se, 1e-3)
-    inner, outer = centre, centre + direction * step
-    for _ in range(12):
-        value = f(outer)
-        if math.isnan(value):
-            return math.nan  # the constrained fit did not converge: bound not determined
-        if value > 0:
-            return float(optimize.brentq(f, min(inner, outer), max(inner, outer), xtol=1e-9))
-        inner, outer = outer, outer + direction * step
-        step *= 2.0
-    return direction * math.inf
 
 
 def _hosmer_lemeshow(y: np.ndarray, prob: np.ndarray, n_groups: int = 10,

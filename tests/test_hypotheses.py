@@ -245,12 +245,14 @@ def test_a_new_hypothesis_needs_no_code():
     assert set(v["hypothesis"]) == {"H6"} and len(v) == len(specs["rules"])
 
 
-def test_snap_noise_zeroes_only_tiny_statistics():
+def test_snap_noise_rounds_statistics_but_not_p():
     from analysis.hypotheses import snap_noise
 
-    df = pd.DataFrame({"value": [1.6e-35, -3e-13, 0.5, 2e-12], "ci_low": [1e-20, 0.1, 0, 1],
-                       "ci_high": [1, 1, 1, 1], "p": [1e-30, 1, 1, 1]})
+    df = pd.DataFrame({"value": [1.6e-35, -3e-13, 0.5, 2e-12, 1.080029541234e-07],
+                       "ci_low": [1e-20, 0.1, 0, 1, np.inf], "ci_high": [1, 1, 1, 1, 1],
+                       "p": [1e-30, 1, 1, 1, 1]})
     out = snap_noise(df)
-    assert out["value"].tolist() == [0.0, 0.0, 0.5, 2e-12]
-    assert out["ci_low"].tolist() == [0.0, 0.1, 0.0, 1.0]
-    assert out["p"].tolist() == [1e-30, 1, 1, 1]  # p-values untouched
+    assert out["value"].tolist() == [0.0, 0.0, 0.5, 2e-12, 1.08003e-07]
+    assert str(out["value"].iloc[1]) == "0.0"  # no negative zero
+    assert out["ci_low"].tolist() == [0.0, 0.1, 0.0, 1.0, np.inf]
+    assert out["p"].tolist() == [1e-30, 1, 1, 1, 1]  # p-values untouched
