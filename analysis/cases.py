@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from analysis.config import load_yaml
 from analysis.errors import PipelineInputError
 
 PATHWAYS: tuple[str, ...] = ("traditional", "born_global", "born_again_global")
@@ -48,17 +48,6 @@ _DEFAULT_DEFINITIONS: dict[str, dict[str, float]] = {
 # --------------------------------------------------------------------------------------------
 # loading and validation
 # --------------------------------------------------------------------------------------------
-def _read_yaml(path: str | Path) -> Any:
-    path = Path(path)
-    if not path.exists():
-        raise PipelineInputError(f"{path}: file not found")
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        raise PipelineInputError(f"{path}: not valid YAML: {exc}") from exc
-
-
 def validate_cases(cases: Mapping[str, Any], where: str = "case firms") -> dict[str, Any]:
     """Check the structure of the case-firm data.
 
@@ -130,7 +119,7 @@ def load_cases(path: str | Path) -> dict[str, Any]:
         Keys ``meta``, ``firms`` (list, one dict per firm), ``study_claims``,
         ``recorded_disagreements``, ``cross_case_findings`` and ``final_4_5_all``.
     """
-    return validate_cases(_read_yaml(path), where=str(path))
+    return validate_cases(load_yaml(path), where=str(path))
 
 
 def load_coding_frame(path: str | Path) -> dict[str, Any]:
@@ -146,7 +135,7 @@ def load_coding_frame(path: str | Path) -> dict[str, Any]:
     dict
         Keys ``vocabulary``, ``dimensions``, ``definitions``, ``rule``, ``coding``.
     """
-    frame = _read_yaml(path)
+    frame = load_yaml(path)
     _check_rule(frame, where=str(path))
     return frame
 

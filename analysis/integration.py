@@ -49,13 +49,9 @@ def load_integration_config(path: str | Path) -> dict[str, Any]:
     dict
         Keys ``fit_rule``, ``theme_fit``, ``hypotheses``, ``themes``.
     """
-    import yaml
+    from analysis.config import load_yaml
 
-    path = Path(path)
-    if not path.exists():
-        raise PipelineInputError(f"{path}: file not found")
-    with path.open(encoding="utf-8") as fh:
-        cfg = yaml.safe_load(fh)
+    cfg = load_yaml(path)
     _check_config(cfg)
     return cfg
 

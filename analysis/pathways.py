@@ -62,13 +62,9 @@ def load_pathway_config(path: str | Path) -> dict[str, Any]:
     dict
         Keys ``pathways``, ``precedence``, ``thresholds``, ``sources``.
     """
-    import yaml
+    from analysis.config import load_yaml
 
-    path = Path(path)
-    if not path.exists():
-        raise PipelineInputError(f"{path}: file not found")
-    with path.open(encoding="utf-8") as fh:
-        cfg = yaml.safe_load(fh)
+    cfg = load_yaml(path)
     _resolve(cfg)
     return cfg
 
