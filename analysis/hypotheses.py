@@ -148,8 +148,12 @@ def normality_choice(values: pd.Series, groups: pd.Series, labels: list[str],
 
 
 def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alpha: float,
-                   years: Iterable[int] = ()) -> dict[str, Any]:
+                   years: Iterable[int] = (),
+                   choice: tuple[str, str] | None = None) -> dict[str, Any]:
     """Run one comparison of a test spec on a subset (one year, or all years when pooled).
+
+    ``choice`` = (test, reason) fixes the test of an ``auto`` spec (see :func:`auto_choice`);
+    without it an ``auto`` spec decides on this subset's normality alone.
 
     Returns a dict with ``rows`` (the test function's tidy rows with a ``role`` column), ``test``,
     ``test_reason``, ``n_group1``, ``n_group2`` and ``observed_direction``.
@@ -184,7 +188,10 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
         why = ""
     if kind in ("auto", "mann_whitney", "welch_t"):
         normal, note = normality_choice(sub[outcome], sub["_group"], labels, alpha)
-        if kind == "auto":
+        if kind == "auto" and choice is not None:
+            kind = choice[0]
+            why = "; ".join(filter(None, [why, choice[1], f"this subset: {note}"]))
+        elif kind == "auto":
             kind = "welch_t" if normal else "mann_whitney"
             why = "; ".join(filter(None, [why, f"auto: {note} -> {kind}"]))
         else:
@@ -273,6 +280,35 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
     return out
 
 
+def auto_choice(data: pd.DataFrame, spec: dict[str, Any], years: list[int],
+                alpha: float) -> tuple[str, str]:
+    """One test for every year of an ``auto`` spec (within one stratum).
+
+    Welch's t-test when the outcome is normal in both groups in every year (K-S Lilliefors and
+    Shapiro-Wilk at ``alpha``), otherwise Mann-Whitney for every year and the pooled scope, so
+    that effect sizes are comparable across years (the study tested normality first and then
+    used one family of tests).
+    """
+    g = spec["group"]
+    var, levels = g["variable"], list(g["levels"])
+    labels = [str(x) for x in g.get("labels", [_label(lv) for lv in levels])]
+    outcome = spec["outcome"]
+    if outcome not in data.columns or var not in data.columns:
+        return "mann_whitney", "auto: outcome not available"
+    failures = []
+    for y in years:
+        sub = data[(data["year"] == y) & data[var].isin(levels)]
+        groups = sub[var].map(dict(zip(levels, labels, strict=True))).astype(object)
+        normal, note = normality_choice(sub[outcome], groups, labels, alpha)
+        if not normal:
+            failures.append(f"{y}: {note.removeprefix('not normal: ')}")
+    if not failures:
+        return "welch_t", ("auto: normal in both groups in every year -> welch_t for every "
+                           "year")
+    return "mann_whitney", ("auto: not normal in " + "; ".join(failures)
+                            + " -> mann_whitney for every year")
+
+
 # --------------------------------------------------------------------------- engine
 def _population_text(pop: dict[str, Any] | None) -> str:
     if not pop:
@@ -328,6 +364,16 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
                     units += [("year", y, data[data["year"] == y]) for y in years]
                 elif scope == "pooled":
                     units.append(("pooled", pd.NA, data))
+            choices: dict[Any, tuple[str, str]] = {}
+            if spec["test"] == "auto" and not pop_missing:
+                if strata_var and strata_var in data.columns:
+                    col = data[strata_var]
+                    lvls = (list(col.cat.categories) if hasattr(col, "cat")
+                            else sorted(col.dropna().unique()))
+                    for lv in lvls:
+                        choices[str(lv)] = auto_choice(data[col == lv], spec, years, alpha)
+                else:
+                    choices[""] = auto_choice(data, spec, years, alpha)
             for scope, year, part in units:
                 if strata_var and strata_var in part.columns:
                     col = part[strata_var]
@@ -350,7 +396,8 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
                             "test_reason": "", "n_group1": 0, "n_group2": 0,
                             "observed_direction": ""}
                     else:
-                        res = run_comparison(sub, spec, scope=scope, alpha=alpha, years=years)
+                        res = run_comparison(sub, spec, scope=scope, alpha=alpha, years=years,
+                                             choice=choices.get(str(level)))
                     rows = res["rows"]
                     ctx = {
                         "sample": sample, "hypothesis": hyp, "spec_id": spec["id"],

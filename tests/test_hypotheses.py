@@ -256,3 +256,23 @@ def test_snap_noise_rounds_statistics_but_not_p():
     assert str(out["value"].iloc[1]) == "0.0"  # no negative zero
     assert out["ci_low"].tolist() == [0.0, 0.1, 0.0, 1.0, np.inf]
     assert out["p"].tolist() == [1e-30, 1, 1, 1, 1]  # p-values untouched
+
+
+def test_auto_uses_one_test_for_every_year():
+    rng = np.random.default_rng(7)
+    n = 40
+    base = {"size_group": ["SME"] * n + ["non-SME"] * n}
+    normal_year = pd.DataFrame({**base, "firm_id": [f"f{i}" for i in range(2 * n)],
+                                "year": 2015, "y": rng.normal(0, 1, 2 * n)})
+    skewed_year = pd.DataFrame({**base, "firm_id": [f"f{i}" for i in range(2 * n)],
+                                "year": 2016, "y": rng.exponential(1, 2 * n) ** 3})
+    panel = pd.concat([normal_year, skewed_year], ignore_index=True)
+    spec = {"id": "x", "test": "auto", "outcome": "y", "group": SIZE}
+    res = run_hypotheses(panel, _specs([spec], scopes=("year", "pooled")))
+    tests = res[res["role"] == "test"]
+    # 2015 alone would pass both normality tests, but 2016 does not: one family for all
+    alone = run_hypotheses(normal_year, _specs([spec]))
+    assert alone[alone["role"] == "test"]["test"].tolist() == ["welch_t"]
+    assert set(tests["test"]) == {"mann_whitney"}
+    assert all("not normal in 2016" in r for r in tests["test_reason"])
+    assert all("for every year" in r for r in tests["test_reason"])
