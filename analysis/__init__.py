@@ -7,6 +7,7 @@ Modules, in the order data flows through them:
 ``ingest``      reading a panel file and mapping it onto the canonical variables
 ``validate``    checking a canonical panel against the codebook; exclusions ledger
 ``derive``      derived variables (SME status, internationalization, bands, ROTA, age)
+``pool``        pooling the country panels, reconciled counts
 ``normality``   Kolmogorov-Smirnov (Lilliefors) and Shapiro-Wilk tables
 ``tests``       chi-square crosstabs, Mann-Whitney, binary logistic regression
 ``hypotheses``  the generic engine that runs hypothesis specs; verdicts
@@ -16,6 +17,9 @@ Modules, in the order data flows through them:
 ``cases``       the qualitative arm: case firms, coding frame, pathways
 ``pathways``    pathways of internationalization from panel data
 ``integration`` the mixed-methods joint display
+
+Helpers: ``errors`` (input errors that name file, row, column and value), ``runlog`` (running a
+stage from a Snakemake script with its log; deterministic CSV/JSON writers).
 
 Importing the package imports nothing heavy; import the submodule you need.
 """
