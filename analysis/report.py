@@ -67,11 +67,13 @@ def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
 
 
 def git_state(cwd: str | Path = ".") -> dict[str, Any]:
-    """The checked-out commit and whether tracked files differ from it."""
+    """The checked-out commit and whether tracked files other than reports/ differ from it."""
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
                                 text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        # the rendered reports themselves are outputs, not inputs: they do not make a run dirty
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", ":(exclude)reports"],
                                cwd=cwd, capture_output=True, text=True, check=True,
                                timeout=10).stdout.strip()
         return {"commit": commit, "dirty": bool(dirty)}
@@ -244,8 +246,6 @@ def build_report(*, title: str, synthetic: bool, sections: list[dict[str, Any]],
                 body.append(figure_html(item["path"], item.get("caption", "")))
             else:
                 body.append(item.get("html", ""))
-            if item["kind"] == "table" and item.get("caption"):
-                body.append(f'<p class="note">{esc(item["caption"])}</p>')
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
