@@ -129,22 +129,32 @@ def _sign(value: float) -> str:
     return "positive" if value > 0 else "negative"
 
 
+def _p_text(p: float) -> str:
+    return "p < .001" if p < 0.001 else f"p = {p:.3f}".replace("0.", ".", 1)
+
+
 def normality_choice(values: pd.Series, groups: pd.Series, labels: list[str],
                      alpha: float) -> tuple[bool, str]:
-    """Is the outcome normal in both groups? Returns (normal, explanation)."""
-    notes, normal = [], True
+    """Is the outcome normal in both groups? Returns (normal, explanation).
+
+    Normal means: in each group both K-S (Lilliefors) and Shapiro-Wilk have p >= alpha. A group
+    too small for a test counts as not normal (normality cannot be assumed).
+    """
+    failing = []
     for label in labels:
         x = values[groups == label].dropna().to_numpy(dtype=float)
-        for name, res in (("K-S (Lilliefors)", lilliefors(x)), ("Shapiro-Wilk", shapiro_wilk(x))):
+        notes = []
+        for name, res in (("K-S", lilliefors(x)), ("S-W", shapiro_wilk(x))):
             if res["status"] != "ok":
-                normal = False
-                notes.append(f"{name} not assessable in {label} ({res['reason']})")
+                notes.append(f"{name} not assessable, n = {x.size}")
             elif res["p"] < alpha:
-                normal = False
-                notes.append(f"{name} p = {res['p']:.3f} in {label}")
-    if normal:
-        return True, f"normal in both groups at alpha = {alpha} (K-S Lilliefors and Shapiro-Wilk)"
-    return False, "not normal: " + "; ".join(notes)
+                notes.append(f"{name} {_p_text(res['p'])}")
+        if notes:
+            failing.append(f"{label} ({', '.join(dict.fromkeys(notes))})")
+    if not failing:
+        return True, (f"normal in both groups (K-S Lilliefors and Shapiro-Wilk, "
+                      f"alpha = {alpha})")
+    return False, "not normal: " + "; ".join(failing)
 
 
 def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alpha: float,
@@ -190,7 +200,8 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
         normal, note = normality_choice(sub[outcome], sub["_group"], labels, alpha)
         if kind == "auto" and choice is not None:
             kind = choice[0]
-            why = "; ".join(filter(None, [why, choice[1], f"this subset: {note}"]))
+            here = "normal" if normal else note.removeprefix("not normal: ")
+            why = "; ".join(filter(None, [why, choice[1], f"this subset: {here}"]))
         elif kind == "auto":
             kind = "welch_t" if normal else "mann_whitney"
             why = "; ".join(filter(None, [why, f"auto: {note} -> {kind}"]))
@@ -301,11 +312,13 @@ def auto_choice(data: pd.DataFrame, spec: dict[str, Any], years: list[int],
         groups = sub[var].map(dict(zip(levels, labels, strict=True))).astype(object)
         normal, note = normality_choice(sub[outcome], groups, labels, alpha)
         if not normal:
-            failures.append(f"{y}: {note.removeprefix('not normal: ')}")
+            parts = note.removeprefix("not normal: ").split("; ")
+            bad = [part.split(" (", 1)[0] for part in parts]
+            failures.append(f"{y} [{', '.join(bad)}]")
     if not failures:
         return "welch_t", ("auto: normal in both groups in every year -> welch_t for every "
                            "year")
-    return "mann_whitney", ("auto: not normal in " + "; ".join(failures)
+    return "mann_whitney", ("auto: not normal in " + ", ".join(failures)
                             + " -> mann_whitney for every year")
 
 
