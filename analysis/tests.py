@@ -613,6 +613,35 @@ def _exact_rank_sum_p(ranks: np.ndarray, n1: int, rank_sum_1: float) -> float:
     return min(1.0, 2.0 * min(lower, upper))
 
 
+def _two_groups(data: pd.DataFrame, dv: str, group: str, groups: Sequence[Any] | None,
+                ) -> tuple[list[Any], np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Checked inputs of a two-group comparison.
+
+    Returns the two levels, the outcome as floats (NaN for missing), the mask of rows with both
+    values present, and one membership mask per level.
+    """
+    _require(data, [dv, group])
+    if groups is None:
+        levels = _levels(data[group], None, "groups")
+        if len(levels) != 2:
+            raise ValueError(f"column {group!r} has {len(levels)} levels {levels!r}; pass "
+                             "groups=(first, second)")
+    else:
+        levels = list(groups)
+        if len(levels) != 2 or levels[0] == levels[1]:
+            raise ValueError(f"groups must be two distinct levels, not {groups!r}")
+    s_dv = data[dv]
+    if not (pd.api.types.is_numeric_dtype(s_dv) or s_dv.isna().all()):
+        raise ValueError(f"variable {dv!r} is not numeric (dtype {s_dv.dtype})")
+    g_all = data[group].tolist()
+    g_na = data[group].isna().to_numpy()
+    y_all = s_dv.to_numpy(dtype=float, na_value=np.nan)
+    valid = ~(g_na | np.isnan(y_all))
+    in_lvl = [np.array([(not m) and v == lv for v, m in zip(g_all, g_na, strict=True)],
+                       dtype=bool).reshape(-1) for lv in levels]
+    return levels, y_all, valid, in_lvl
+
+
 def mann_whitney(
     data: pd.DataFrame,
     dv: str,
@@ -696,29 +725,9 @@ def mann_whitney(
     >>> float(res.loc["mann_whitney_u", "value"]), float(round(res.loc["exact_p", "p"], 4))
     (3.0, 0.4)
     """
-    _require(data, [dv, group])
     if not (exact == "auto" or exact is True or exact is False):
         raise ValueError(f"exact must be 'auto', True or False, not {exact!r}")
-    if groups is None:
-        levels = _levels(data[group], None, "groups")
-        if len(levels) != 2:
-            raise ValueError(f"column {group!r} has {len(levels)} levels {levels!r}; pass "
-                             "groups=(first, second)")
-    else:
-        levels = list(groups)
-        if len(levels) != 2 or levels[0] == levels[1]:
-            raise ValueError(f"groups must be two distinct levels, not {groups!r}")
-    s_dv = data[dv]
-    if not (pd.api.types.is_numeric_dtype(s_dv) or s_dv.isna().all()):
-        raise ValueError(f"variable {dv!r} is not numeric (dtype {s_dv.dtype})")
-
-    g_all = data[group].tolist()
-    y_all = s_dv.to_numpy(dtype=float, na_value=np.nan)
-    g_na = data[group].isna().to_numpy()
-    y_na = np.isnan(y_all)
-    in_lvl = [np.array([(not m) and v == lv for v, m in zip(g_all, g_na, strict=True)])
-              for lv in levels]
-    valid = ~(g_na | y_na)
+    levels, y_all, valid, in_lvl = _two_groups(data, dv, group, groups)
     n_missing = int((~valid).sum())
     n_excluded = int((valid & ~(in_lvl[0] | in_lvl[1])).sum())
     xs = [y_all[m & valid] for m in in_lvl]
@@ -733,7 +742,7 @@ def mann_whitney(
         term = str(lv)
         rows.append(_row("n", term, x.size))
         if x.size == 0:
-            had = int((m & ~g_na).sum())
+            had = int(m.sum())  # rows of this group (missing group values never match)
             why = (f"group {_show(lv)} has no non-missing values of {dv!r}" if had
                    else f"group {_show(lv)} has no observations")
             rows += [_na(s, term, why) for s in ("mean_rank", "rank_sum", "median", "q1", "q3")]
@@ -752,7 +761,7 @@ def mann_whitney(
     problems = []
     for lv, x, m in zip(levels, xs, in_lvl, strict=True):
         if x.size == 0:
-            had = int((m & ~g_na).sum())
+            had = int(m.sum())  # rows of this group (missing group values never match)
             problems.append(f"group {_show(lv)} has no non-missing values of {dv!r}" if had
                             else f"group {_show(lv)} has no observations")
         elif x.size < 2:
@@ -864,25 +873,7 @@ def welch_t(
     >>> round(float(welch_t(df, "y", "g").set_index("statistic").loc["t", "value"]), 4)
     -2.2514
     """
-    _require(data, [dv, group])
-    if groups is None:
-        levels = _levels(data[group], None, "groups")
-        if len(levels) != 2:
-            raise ValueError(f"column {group!r} has {len(levels)} levels {levels!r}; pass "
-                             "groups=(first, second)")
-    else:
-        levels = list(groups)
-        if len(levels) != 2 or levels[0] == levels[1]:
-            raise ValueError(f"groups must be two distinct levels, not {groups!r}")
-    s_dv = data[dv]
-    if not (pd.api.types.is_numeric_dtype(s_dv) or s_dv.isna().all()):
-        raise ValueError(f"variable {dv!r} is not numeric (dtype {s_dv.dtype})")
-    g_all = data[group].tolist()
-    g_na = data[group].isna().to_numpy()
-    y_all = s_dv.to_numpy(dtype=float, na_value=np.nan)
-    valid = ~(g_na | np.isnan(y_all))
-    in_lvl = [np.array([(not m) and v == lv for v, m in zip(g_all, g_na, strict=True)])
-              for lv in levels]
+    levels, y_all, valid, in_lvl = _two_groups(data, dv, group, groups)
     xs = [y_all[m & valid] for m in in_lvl]
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
