@@ -276,3 +276,21 @@ def test_auto_uses_one_test_for_every_year():
     assert set(tests["test"]) == {"mann_whitney"}
     assert all("not normal in 2016" in r for r in tests["test_reason"])
     assert all("for every year" in r for r in tests["test_reason"])
+
+
+def test_logit_controls_with_explicit_reference_and_constant_controls_dropped():
+    panel = _panel({2015: (4, 12, 8, 12)})
+    panel["country"] = np.where(panel.index % 3 == 0, "Ghana", np.where(panel.index % 3 == 1,
+                                                                        "India", "Mexico"))
+    panel["sector"] = "food"  # constant in this subset: dropped with a note
+    spec = {"id": "x", "test": "logit", "outcome": "internationalized", "group": SIZE,
+            "controls": ["country", "sector"], "categorical": {"country": "India",
+                                                                "sector": "food"},
+            "expected_direction": "negative"}
+    res = run_hypotheses(panel, _specs([spec]))
+    terms = set(res.loc[res["statistic"] == "B", "term"])
+    # India is the reference: the other two countries get a term each, plus is_SME and constant
+    assert terms == {"is_SME", "country[Ghana]", "country[Mexico]", "constant"}
+    row = res[res["role"] == "test"].iloc[0]
+    assert row["term"] == "is_SME" and row["statistic"] == "wald"
+    assert "controls dropped (constant in this subset): ['sector']" in row["test_reason"]
