@@ -80,11 +80,6 @@ _RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
-_DERIVED = {"internationalized": ("Internationalized (export share > 0)", ""),
-            "firm_age": ("Firm age", "years"), "size_group": ("Size group", ""),
-            "doi_band": ("Degree of internationalization (band)", "")}
-
-
 # =========================================================================== helpers
 @contextlib.contextmanager
 def _style() -> Iterator[Any]:
@@ -99,13 +94,9 @@ def _style() -> Iterator[Any]:
 
 
 def _label(name: str, codebook: Mapping[str, Any] | None, unit: bool = True) -> str:
-    spec = dict(((codebook or {}).get("variables") or {}).get(name, {}))
-    label, u = _DERIVED.get(name, (spec.get("label", name), spec.get("unit", "")))
-    if "label" in spec:
-        label, u = spec["label"], spec.get("unit", "")
-    if not unit or not u or "(" in label or u in label:
-        return label
-    return f"{label}, {u}" if "(" in u else f"{label} ({u})"
+    from analysis.tables import variable_label
+
+    return variable_label(name, codebook, with_unit=unit)
 
 
 def _lc(text: str) -> str:

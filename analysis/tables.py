@@ -1772,7 +1772,8 @@ _SKIP_VARS = {"_row", "panel", "firm_id", "country", "year", "founded", "sector"
               "first_export_year", "synthetic", "size_basis_employees", "size_group", "sme",
               "doi_band"}
 _DERIVED_LABELS = {"internationalized": ("Internationalized (export share > 0)", ""),
-                   "firm_age": ("Firm age", "years")}
+                   "firm_age": ("Firm age", "years"), "size_group": ("Size group", ""),
+                   "doi_band": ("Degree of internationalization (band)", "")}
 
 
 def _codebook_vars(codebook: Mapping[str, Any] | None) -> dict[str, Any]:
