@@ -1,25 +1,23 @@
 """Replication pipeline for a mixed-methods study of SME internationalization.
 
-Modules, in the order data flows through them:
+Subpackages, in the order data flows through them (each imports only from those before it):
 
-``synthetic``   seeded generator of firm-year panels with the study's design
-``config``      loading and checking the configuration, presets
-``ingest``      reading a panel file and mapping it onto the canonical variables
-``validate``    checking a canonical panel against the codebook; exclusions ledger
-``derive``      derived variables (SME status, internationalization, bands, ROTA, age)
-``pool``        pooling the country panels, reconciled counts
-``normality``   Kolmogorov-Smirnov (Lilliefors) and Shapiro-Wilk tables
-``tests``       chi-square crosstabs, Mann-Whitney, binary logistic regression
-``hypotheses``  the generic engine that runs hypothesis specs; verdicts
-``tables``      SPSS-style and journal tables
-``plots``       figures
-``report``      the HTML report and provenance
-``cases``       the qualitative arm: case firms, coding frame, pathways
-``pathways``    pathways of internationalization from panel data
-``integration`` the mixed-methods joint display
+``data``     synthetic (seeded generator), ingest (file -> canonical variables), validate
+             (codebook checks, exclusions ledger), derive (SME status, bands, ROTA), pool
+``stats``    one module per family of tests -- contingency, nonparametric, parametric,
+             regression, normality, multiplicity -- and ``registry``, one entry per test the
+             engine can run; ``analysis.stats`` is the public statistics API
+``engine``   specs (hypotheses.yaml and its schema), choice (normality pretests), comparisons
+             (runs every spec year by year and pooled), verdicts, stages
+``render``   format (the one formatter of p-values and numbers), table (the Table and its
+             writers), spss (SPSS-layout tables per procedure), journal (summaries, Table 1,
+             Table 2), figures, report
+``qual``     the qualitative arm: cases (case firms, coding frame), pathways (panel firms),
+             integration (the joint display)
 
-Helpers: ``errors`` (input errors that name file, row, column and value), ``runlog`` (running a
-stage from a Snakemake script with its log; deterministic CSV/JSON writers).
+Helpers: ``columns`` (the results schema's column constants), ``config`` (loading and checking
+configuration against the schemas in ``schemas/``), ``errors`` (input errors that name file,
+row, column and value), ``runlog`` (running a stage with its log; deterministic writers).
 
 Importing the package imports nothing heavy; import the submodule you need.
 """

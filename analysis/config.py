@@ -10,7 +10,7 @@ import yaml
 
 from analysis.errors import PipelineInputError
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".dta": "stata",
            ".xlsx": "excel", ".xls": "excel"}
 

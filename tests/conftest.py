@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis.config import load_yaml, resolve_mapping
-from analysis.ingest import apply_mapping, read_panel
+from analysis.data.ingest import apply_mapping, read_panel
 
 REPO = Path(__file__).resolve().parent.parent
 CODEBOOK = REPO / "data" / "codebook.yaml"
@@ -72,9 +72,9 @@ def run_chain(
     derive: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """run_ingest -> run_validate for each panel, then run_pool; return every summary."""
-    from analysis.ingest import run_ingest
-    from analysis.pool import run_pool
-    from analysis.validate import run_validate
+    from analysis.data.ingest import run_ingest
+    from analysis.data.pool import run_pool
+    from analysis.data.validate import run_validate
 
     derive = derive or STUDY_DERIVE
     out = tmp_path / "results"

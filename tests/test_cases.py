@@ -1,4 +1,4 @@
-"""Tests for the case firms, the coding rule and the study's disagreements (analysis.cases).
+"""Tests for the case firms, the coding rule and the study's disagreements (analysis.qual.cases).
 
 Expected values come from the study text (seeds/003, Appendix 1 and section 4.5, as summarised
 in STUDY.md), not from the code's output.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.cases import (
+from analysis.qual.cases import (
     cross_case_matrix,
     cross_case_wide,
     derive_pathways,

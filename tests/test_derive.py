@@ -9,8 +9,8 @@ import pytest
 from conftest import PRESETS
 
 from analysis.config import size_definition
-from analysis.derive import derive_variables, doi_band, firm_counts, size_groups
-from analysis.ingest import LEDGER_COLUMNS
+from analysis.data.derive import derive_variables, doi_band, firm_counts, size_groups
+from analysis.data.ingest import LEDGER_COLUMNS
 
 BANDS = {"cuts": [10, 40], "labels": ["none", "low", "medium", "high"]}
 

@@ -8,15 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.columns import RESULT_COLUMNS
+from analysis.engine.comparisons import adjust_p, run_hypotheses
+from analysis.engine.specs import check_specs, load_specs
+from analysis.engine.verdicts import derive_verdicts
 from analysis.errors import PipelineInputError
-from analysis.hypotheses import (
-    RESULT_COLUMNS,
-    adjust_p,
-    check_specs,
-    derive_verdicts,
-    load_specs,
-    run_hypotheses,
-)
 
 RULES = load_specs("config/hypotheses.yaml")["rules"]
 SIZE = {"variable": "size_group", "levels": ["SME", "non-SME"]}
@@ -246,7 +242,7 @@ def test_a_new_hypothesis_needs_no_code():
 
 
 def test_snap_noise_rounds_statistics_but_not_p():
-    from analysis.hypotheses import snap_noise
+    from analysis.engine.stages import snap_noise
 
     df = pd.DataFrame({"value": [1.6e-35, -3e-13, 0.5, 2e-12, 1.080029541234e-07],
                        "ci_low": [1e-20, 0.1, 0, 1, np.inf], "ci_high": [1, 1, 1, 1, 1],

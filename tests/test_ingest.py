@@ -13,10 +13,10 @@ import pytest
 import yaml
 from conftest import assert_message, map_file, write_text
 
-from analysis.derive import doi_band
+from analysis.data.derive import doi_band
+from analysis.data.ingest import LEDGER_COLUMNS, read_panel
+from analysis.data.validate import validate_panel
 from analysis.errors import PipelineInputError
-from analysis.ingest import LEDGER_COLUMNS, read_panel
-from analysis.validate import validate_panel
 
 NA = pd.NA
 LABELS = ["none", "low", "medium", "high"]
@@ -537,7 +537,7 @@ def test_codebook_on_invalid_exclude_for_one_variable(tmp_path, codebook):
         F2,Ghana,2015,25,10,maybe
     """)
     raw = read_panel(path, "csv")
-    from analysis.ingest import apply_mapping
+    from analysis.data.ingest import apply_mapping
     out, ledger, _ = apply_mapping(raw, {}, book, panel="p", path=str(path))
     assert values(out["firm_id"]) == ["F1"]
     assert values(ledger["row"]) == [2]

@@ -1,4 +1,4 @@
-"""Tests for the mixed-methods joint display (analysis.integration)."""
+"""Tests for the mixed-methods joint display (analysis.qual.integration)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.cases import case_statements, cross_case_matrix, load_cases, load_coding_frame
-from analysis.integration import joint_display, load_integration_config
+from analysis.qual.cases import case_statements, cross_case_matrix, load_cases, load_coding_frame
+from analysis.qual.integration import joint_display, load_integration_config
 
 ROOT = Path(__file__).resolve().parents[1]
 THEMES = ["financial", "managerial", "organizational_network", "physical_production"]

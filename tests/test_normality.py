@@ -1,4 +1,4 @@
-"""Tests of analysis.normality against hand-worked and published values.
+"""Tests of analysis.stats.normality against hand-worked and published values.
 
 Every expected number is computed here independently of the module: by hand (arithmetic in the
 comments), from the published formula of Dallal & Wilkinson (1986), from Shapiro & Wilk's
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.normality import (
+from analysis.stats.normality import (
     NORMALITY_COLUMNS,
     lilliefors,
     normality_decision,

@@ -1,4 +1,4 @@
-"""Tests for the panel-based pathway classification (analysis.pathways).
+"""Tests for the panel-based pathway classification (analysis.qual.pathways).
 
 Each rule is exercised on hand-built firm histories just below, at and above its threshold.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.pathways import (
+from analysis.qual.pathways import (
     classify_pathways,
     load_pathway_config,
     pathway_mix,
@@ -229,8 +229,7 @@ def test_mix_counts_reconcile(classified: pd.DataFrame) -> None:
 
 
 def test_crosstab_uses_analysis_tests(classified: pd.DataFrame) -> None:
-    pytest.importorskip("analysis.tests", reason="analysis/tests.py not written yet")
-    from analysis.pathways import pathway_crosstab
+    from analysis.qual.pathways import pathway_crosstab
 
     extra = classified.iloc[[0]].assign(firm_id="h", size_group=pd.NA)  # no size group
     out = pathway_crosstab(pd.concat([classified, extra], ignore_index=True))
@@ -254,7 +253,7 @@ def test_plot_is_deterministic_with_caption(classified: pd.DataFrame, tmp_path: 
 
 
 def test_module_import_is_lean() -> None:
-    code = ("import sys, analysis.pathways, analysis.cases, analysis.integration; "
+    code = ("import sys, analysis.qual.pathways, analysis.qual.cases, analysis.qual.integration; "
             "print(any(m in sys.modules for m in ('matplotlib', 'seaborn')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import plots as pl
-from analysis.hypotheses import RESULT_COLUMNS
+from analysis.columns import RESULT_COLUMNS
+from analysis.render import figures as pl
 
 NAN = math.nan
 CODEBOOK = {"variables": {

@@ -1,4 +1,4 @@
-"""Tests of analysis.tests (crosstab, mann_whitney, logistic_regression).
+"""Tests of analysis.stats (crosstab, mann_whitney, logistic_regression).
 
 Expected values come from hand arithmetic (written out in the comments), from published
 worked examples (Fisher's tea tasting, Newcombe 1998, Agresti's job-satisfaction table as used
@@ -19,8 +19,9 @@ import pytest
 from scipy import optimize, special, stats
 from statsmodels.stats.proportion import proportion_confint
 
-import analysis.tests as T
-from analysis.tests import STAT_COLUMNS, crosstab, logistic_regression, mann_whitney
+from analysis.columns import STAT_COLUMNS
+from analysis.stats import crosstab, logistic_regression, mann_whitney, welch_t
+from analysis.stats.regression import _hosmer_lemeshow
 
 Z = stats.norm.ppf(0.975)
 
@@ -308,7 +309,9 @@ def test_crosstab_fisher_r_by_c_published_job_satisfaction():
 
 
 def test_crosstab_fisher_r_by_c_too_large(monkeypatch):
-    monkeypatch.setattr(T, "FISHER_MAX_TABLES", 5)
+    import analysis.stats.contingency as contingency
+
+    monkeypatch.setattr(contingency, "FISHER_MAX_TABLES", 5)
     data = cases({(i, j): 3 + i + j for i in range(3) for j in range(3)})
     row = get(crosstab(data, "g", "y"), "fisher_exact")
     assert row["status"] == "not estimable"
@@ -665,7 +668,7 @@ def test_logit_matches_direct_likelihood_maximisation(firms):
     assert get(res, "n")["value"] == 78 and get(res, "n_missing")["value"] == 2
     assert get(res, "n_events")["value"] == k
     # Hosmer-Lemeshow row equals the grouping helper applied to the independent fit
-    hl = T._hosmer_lemeshow(y, special.expit(x @ beta))
+    hl = _hosmer_lemeshow(y, special.expit(x @ beta))
     assert get(res, "hosmer_lemeshow")["value"] == pytest.approx(hl[0], rel=1e-5)
     assert get(res, "hosmer_lemeshow")["df"] == 8
     # classification at 0.5 from the independent fit
@@ -697,7 +700,7 @@ def test_hosmer_lemeshow_by_hand():
     p = np.repeat([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95], 2)
     events = [0, 1, 0, 1, 1, 1, 2, 1, 2, 2]
     y = np.array([v for e in events for v in ([1] * e + [0] * (2 - e))], dtype=float)
-    stat, df, pval, groups = T._hosmer_lemeshow(y, p)
+    stat, df, pval, groups = _hosmer_lemeshow(y, p)
     by_hand = sum((e - 2 * q) ** 2 / (2 * q * (1 - q))
                   for e, q in zip(events, p[::2], strict=True))
     assert by_hand == pytest.approx(4.6807, abs=1e-4)
@@ -711,7 +714,7 @@ def test_hosmer_lemeshow_ties_give_fewer_groups():
     # the 8 others (p = .3 ... .65) end at 13..20 -> deciles 7 7 8 8 9 9 10 10: 5 groups
     p = np.r_[np.full(12, 0.2), np.linspace(0.3, 0.65, 8)]
     y = np.r_[np.zeros(9), np.ones(3), [0, 1, 0, 1, 1, 0, 1, 1]]
-    stat, df, _, groups = T._hosmer_lemeshow(y, p)
+    stat, df, _, groups = _hosmer_lemeshow(y, p)
     assert groups == 5 and df == 3
     o1 = [3, 1, 1, 1, 2]
     e1 = [2.4, 0.3 + 0.35, 0.4 + 0.45, 0.5 + 0.55, 0.6 + 0.65]
@@ -937,7 +940,7 @@ def test_welch_t_by_hand_and_scipy():
     # se^2 = (5/3)/4 + 10/5 = 2.416667; t = -3.5 / 1.554563 = -2.251450
     # df = 2.416667^2 / ((5/12)^2 / 3 + 2^2 / 4) = 5.840278 / 1.057870 = 5.520787
     a, b = [1.0, 2, 3, 4], [2.0, 4, 6, 8, 10]
-    res = T.welch_t(mw_frame(a, b), "v", "g")
+    res = welch_t(mw_frame(a, b), "v", "g")
     check_contract(res)
     t = get(res, "t")
     assert t["value"] == pytest.approx(-3.5 / math.sqrt(29 / 12))
@@ -963,14 +966,14 @@ def test_welch_t_by_hand_and_scipy():
 ])
 def test_welch_t_not_estimable(a, b, reason):
     data = mw_frame(a, b)
-    res = T.welch_t(data, "v", "g", groups=("a", "b"))
+    res = welch_t(data, "v", "g", groups=("a", "b"))
     check_contract(res)
     assert get(res, "t")["reason"] == reason
     assert get(res, "n", "a")["value"] == len(a)
 
 
 def test_mann_whitney_skips_hodges_lehmann_beyond_the_pair_limit(monkeypatch):
-    import analysis.tests as st
+    import analysis.stats.nonparametric as st
 
     df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "g": ["a"] * 3 + ["b"] * 3})
     full = st.mann_whitney(df, "y", "g").set_index("statistic")
@@ -984,7 +987,7 @@ def test_mann_whitney_skips_hodges_lehmann_beyond_the_pair_limit(monkeypatch):
 
 
 def test_yates_does_not_overflow_on_large_tables():
-    import analysis.tests as st
+    import analysis.stats as st
 
     # 2x2 table with margins whose product exceeds the int64 range (4e5^4 = 2.56e22)
     n = 200_000

@@ -11,7 +11,7 @@ import pytest
 from conftest import COUNTRIES, REPO, SYNTHETIC_DIR, run_chain
 
 from analysis.config import check_config, load_yaml
-from analysis.synthetic import COLUMNS, generate, main, to_csv_text, write_panels
+from analysis.data.synthetic import COLUMNS, generate, main, to_csv_text, write_panels
 
 PARAMS_PATH = REPO / "config" / "synthetic.yaml"
 

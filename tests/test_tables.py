@@ -1,7 +1,7 @@
 """Tables built from hand-made results-schema frames, checked cell by cell against the input.
 
 No pipeline run: every frame is built here with known numbers in the long results schema
-(analysis.hypotheses.RESULT_COLUMNS), verdicts.csv and normality.csv layouts.
+(analysis.columns.RESULT_COLUMNS), verdicts.csv and normality.csv layouts.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import tables as tb
-from analysis.hypotheses import RESULT_COLUMNS, VERDICT_COLUMNS
+from analysis.columns import RESULT_COLUMNS, VERDICT_COLUMNS
+from analysis.render import format as fmt
+from analysis.render import journal, spss, table, tables
 
 NAN = math.nan
 
@@ -159,7 +160,7 @@ def results() -> pd.DataFrame:
                       welch_rows()], ignore_index=True)
 
 
-def _cell(table: tb.Table, row_label: str, column: str, panel_contains: str = "") -> str:
+def _cell(table: table.Table, row_label: str, column: str, panel_contains: str = "") -> str:
     d = table.display
     mask = d.iloc[:, 0] == row_label
     if panel_contains:
@@ -176,31 +177,31 @@ def _cell(table: tb.Table, row_label: str, column: str, panel_contains: str = ""
     (1.0, "1.000"), (NAN, ""), (None, ""),
 ])
 def test_format_p_boundaries(p: float, expected: str) -> None:
-    assert tb.format_p(p) == expected
+    assert fmt.format_p(p) == expected
 
 
 def test_format_p_keeps_spss_lower_bound_and_na() -> None:
-    assert tb.format_p(0.43, ".200*") == ".200*"
-    assert tb.format_p(0.012, ".012") == ".012"  # only a lower bound overrides p
-    assert tb.format_p(NAN, na="–") == "–"
+    assert fmt.format_p(0.43, ".200*") == ".200*"
+    assert fmt.format_p(0.012, ".012") == ".012"  # only a lower bound overrides p
+    assert fmt.format_p(NAN, na="–") == "–"
 
 
 def test_format_num() -> None:
-    assert tb.format_num(2.34567) == "2.346"
-    assert tb.format_num(0.25, 1) == "0.3"  # half away from zero, as printed
-    assert tb.format_num(4.4445) == "4.445"  # the decimal shown, not the binary value
-    assert tb.format_num(-0.125, 2) == "-0.13"
-    assert tb.format_num(-0.0004) == "0.000"  # no negative zero
-    assert tb.format_num(-1.5, 1) == "-1.5"
-    assert tb.format_num(12.0, 0) == "12"
-    assert tb.format_num(pd.NA) == ""
-    assert tb.format_num(NAN, na="–") == "–"
-    assert tb.format_num(math.inf) == "inf"
+    assert fmt.format_num(2.34567) == "2.346"
+    assert fmt.format_num(0.25, 1) == "0.3"  # half away from zero, as printed
+    assert fmt.format_num(4.4445) == "4.445"  # the decimal shown, not the binary value
+    assert fmt.format_num(-0.125, 2) == "-0.13"
+    assert fmt.format_num(-0.0004) == "0.000"  # no negative zero
+    assert fmt.format_num(-1.5, 1) == "-1.5"
+    assert fmt.format_num(12.0, 0) == "12"
+    assert fmt.format_num(pd.NA) == ""
+    assert fmt.format_num(NAN, na="–") == "–"
+    assert fmt.format_num(math.inf) == "inf"
 
 
 # --------------------------------------------------------------------------- crosstab
 def test_chi_square_tests_cells(results: pd.DataFrame) -> None:
-    t = tb.chi_square_tests_table(results, "H1", labels={"H1": "Propensity"})
+    t = spss.chi_square_tests_table(results, "H1", labels={"H1": "Propensity"})
     p2015 = "year 2015"
     assert _cell(t, "Pearson Chi-Square^{a} (decides)", "Value", p2015) == "5.432"
     assert _cell(t, "Pearson Chi-Square^{a} (decides)", "df", p2015) == "1"
@@ -228,19 +229,19 @@ def test_chi_square_tests_cells(results: pd.DataFrame) -> None:
 
 def test_not_estimable_comparison_shows_reason(results: pd.DataFrame) -> None:
     why = "variable 'mgmt_trained' is not available in this panel"
-    chi = tb.chi_square_tests_table(results, "H4")
+    chi = spss.chi_square_tests_table(results, "H4")
     assert chi.display.iloc[0, 0] == "Not estimable"
     assert chi.display["Note"].iloc[0] == why
     assert chi.raw["status"].iloc[0] == "not estimable"
-    summary = tb.summary_table(results, "H4")
+    summary = journal.summary_table(results, "H4")
     assert summary.display["Status"].iloc[0] == f"not estimable: {why}"
     assert summary.raw["reason"].iloc[0] == why
-    counts = tb.crosstab_counts_table(results, "H4")
+    counts = spss.crosstab_counts_table(results, "H4")
     assert why in counts.display.iloc[0].tolist()
 
 
 def test_crosstab_counts_cells(results: pd.DataFrame) -> None:
-    t = tb.crosstab_counts_table(results, "H1")
+    t = spss.crosstab_counts_table(results, "H1")
     d = t.display
     assert list(d.columns) == ["Group", "", "No", "Yes", "Total"]
     sme = d.index[d["Group"] == "SME"][0]
@@ -255,12 +256,12 @@ def test_crosstab_counts_cells(results: pd.DataFrame) -> None:
 
 
 def test_symmetric_measures_and_risk_estimate(results: pd.DataFrame) -> None:
-    sym = tb.symmetric_measures_table(results, "H1")
+    sym = spss.symmetric_measures_table(results, "H1")
     assert _cell(sym, "Nominal by Nominal: Phi", "Value") == "-0.218"
     assert _cell(sym, "Nominal by Nominal: Phi", "Approx. Sig.") == ".020"
     assert _cell(sym, "Cramér's V", "Value") == "0.218"
     assert _cell(sym, "N of Valid Cases", "Value", "2015") == "114"
-    risk = tb.risk_estimate_table(results, "H1")
+    risk = spss.risk_estimate_table(results, "H1")
     assert _cell(risk, "Odds ratio (SME vs non-SME)", "Value") == "0.394"
     assert _cell(risk, "Odds ratio (SME vs non-SME)", "95% CI Lower") == "0.165"
     assert _cell(risk, "Odds ratio (SME vs non-SME)", "95% CI Upper") == "0.939"
@@ -270,13 +271,13 @@ def test_symmetric_measures_and_risk_estimate(results: pd.DataFrame) -> None:
 
 # --------------------------------------------------------------------------- Mann-Whitney
 def test_mann_whitney_tables(results: pd.DataFrame) -> None:
-    ranks = tb.mw_ranks_table(results, "H2")
+    ranks = spss.mw_ranks_table(results, "H2")
     assert ranks.display[ranks.display["Group"] == "SME"].iloc[0, :4].tolist() == [
         "SME", "57", "51.60", "2941.25"]
     assert ranks.display[ranks.display["Group"] == "non-SME"].iloc[0, :4].tolist() == [
         "non-SME", "57", "63.40", "3613.75"]
     assert ranks.display[ranks.display["Group"] == "Total"]["N"].iloc[0] == "114"
-    ts = tb.mw_test_statistics_table(results, "H2")
+    ts = spss.mw_test_statistics_table(results, "H2")
     row = ts.display.iloc[0]
     assert row["Year"] == "2015"
     assert row["Mann-Whitney U"] == "1288.250"
@@ -292,7 +293,7 @@ def test_mann_whitney_tables(results: pd.DataFrame) -> None:
 
 # --------------------------------------------------------------------------- logit
 def test_logit_tables(results: pd.DataFrame) -> None:
-    var = tb.logit_variables_table(results, "H1")
+    var = spss.logit_variables_table(results, "H1")
     assert var.display.iloc[0].tolist()[:9] == [
         "size_group = SME", "-0.567", "0.289", "3.848", "1", ".050", "0.567", "0.322",
         "1.000"]
@@ -301,13 +302,13 @@ def test_logit_tables(results: pd.DataFrame) -> None:
     assert var.header_groups == [("", 7), ("95% C.I. for EXP(B)", 2)]
     note = var.panel_notes[var.panels[0]]
     assert "Standard errors clustered by firm_id (114 clusters)." in note
-    summary = tb.logit_model_summary_table(results, "H1").display.iloc[0]
+    summary = spss.logit_model_summary_table(results, "H1").display.iloc[0]
     assert summary.tolist() == ["Pooled", "469.235", "0.011", "0.015"]
-    omni = tb.logit_omnibus_table(results, "H1").display.iloc[0]
+    omni = spss.logit_omnibus_table(results, "H1").display.iloc[0]
     assert omni.tolist() == ["Pooled", "3.877", "3", ".275"]
-    hl = tb.logit_hosmer_lemeshow_table(results, "H1").display.iloc[0]
+    hl = spss.logit_hosmer_lemeshow_table(results, "H1").display.iloc[0]
     assert hl.tolist() == ["Pooled", "0.432", "4", ".980"]
-    cls = tb.logit_classification_table(results, "H1").display
+    cls = spss.logit_classification_table(results, "H1").display
     assert cls.iloc[0].tolist() == ["internationalized = 0", "60", "102", "37.0"]
     assert cls.iloc[1].tolist() == ["internationalized = 1", "44", "136", "75.6"]
     assert cls.iloc[2].tolist() == ["Overall Percentage", "", "", "57.3"]
@@ -325,7 +326,7 @@ def test_logit_separation_reason_once_per_panel() -> None:
              _stat("firth_p", 0.785, term="is_SME", df=1, p=0.376),
              _stat("firth_exp_b", 5.355, term="is_SME", lo=0.147, hi=2296.5)]
     res = _frame(_ctx(test="logit", year=2016, observed=""), rows)
-    t = tb.logit_variables_table(res, "H1")
+    t = spss.logit_variables_table(res, "H1")
     assert _cell(t, "size_group = SME", "Note") == "not estimable (see below)"
     assert _cell(t, "size_group = SME (Firth)", "B") == "1.678"
     assert _cell(t, "size_group = SME (Firth)", "Upper") == "2296.500"
@@ -335,7 +336,7 @@ def test_logit_separation_reason_once_per_panel() -> None:
 
 # --------------------------------------------------------------------------- Welch
 def test_welch_table(results: pd.DataFrame) -> None:
-    row = tb.welch_t_table(results, "H3").display.iloc[0]
+    row = spss.welch_t_table(results, "H3").display.iloc[0]
     assert row["Mean (SD) group 1"] == "yes: 8.01 (6.99)"
     assert row["Mean (SD) group 2"] == "no: 3.57 (5.73)"
     assert (row["t"], row["df"], row["Sig. (2-tailed)"]) == ("2.570", "46.03", ".013")
@@ -346,7 +347,7 @@ def test_welch_table(results: pd.DataFrame) -> None:
 
 # --------------------------------------------------------------------------- summary
 def test_summary_table_cells(results: pd.DataFrame) -> None:
-    t = tb.summary_table(results, "H1", alpha=0.05)
+    t = journal.summary_table(results, "H1", alpha=0.05)
     d = t.display
     year = d[d["Year"] == "2015"].iloc[0]
     assert year["Test"] == "crosstab"
@@ -387,7 +388,7 @@ def _normality() -> pd.DataFrame:
 
 
 def test_normality_table_cells() -> None:
-    t = tb.normality_table(_normality(), variable_labels={"rota": "ROTA (%)"})
+    t = journal.normality_table(_normality(), variable_labels={"rota": "ROTA (%)"})
     d = t.display
     assert d.iloc[0].tolist()[:9] == ["All", "All", "0.045", "342", ".086", "0.981", "342",
                                       "< .001", "not normal"]
@@ -403,7 +404,7 @@ def test_normality_table_cells() -> None:
 
 
 def test_test_choices(results: pd.DataFrame) -> None:
-    t = tb.test_choice_table(results)
+    t = journal.test_choice_table(results)
     assert t.display["Test used"].tolist() == ["mann_whitney", "welch_t"]
     assert t.display["Why"].tolist() == ["auto: not normal -> mann_whitney",
                                          "auto: normal -> welch_t"]
@@ -427,7 +428,7 @@ def _verdicts() -> pd.DataFrame:
 
 
 def test_verdict_table_cells() -> None:
-    t = tb.verdict_table(_verdicts())
+    t = journal.verdict_table(_verdicts())
     d = t.display
     assert d.columns.tolist() == ["Hypothesis", "Study (Table 2)", "Rule: study",
                                   "Rule: every_year", "Direction observed",
@@ -444,7 +445,7 @@ def test_read_verdicts_keeps_na_strings(tmp_path) -> None:
     v = _verdicts()
     v.loc[0, "agree"] = "n/a"
     v.to_csv(tmp_path / "verdicts.csv", index=False)
-    back = tb.read_verdicts(tmp_path / "verdicts.csv")
+    back = table.read_verdicts(tmp_path / "verdicts.csv")
     assert back.loc[0, "agree"] == "n/a"
     assert back["units_total"].tolist() == [5.0] * 4
 
@@ -467,10 +468,10 @@ def _panel() -> pd.DataFrame:
 def test_table1_sample_and_descriptives() -> None:
     cb = {"variables": {"export_share": {"type": "number", "unit": "% of annual sales",
                                          "label": "Export share"}}}
-    s = tb.sample_table(_panel())
+    s = journal.sample_table(_panel())
     assert s.display.iloc[0].tolist() == ["Ghana", "2", "1", "3", "4", "2", "6", "3", "3"]
     assert s.display.iloc[-1].tolist() == ["Total", "2", "2", "4", "4", "4", "8", "4", "4"]
-    d = tb.descriptives_table(_panel(), cb)
+    d = journal.descriptives_table(_panel(), cb)
     assert d.display.iloc[0].tolist() == [
         "Export share (% of annual sales)", "5.5 [0.3, 10.8] (n = 4)",
         "25.5 [20.3, 30.8] (n = 4)", "15.5 [3.3, 27.8] (n = 8)"]
@@ -487,7 +488,7 @@ def test_table1_sample_and_descriptives() -> None:
 def test_cross_sample_table(results: pd.DataFrame) -> None:
     india = logit_rows().assign(sample="india")
     india.loc[india["statistic"] == "exp_b", "value"] = 0.75
-    t = tb.cross_sample_table({"all": results, "india": india})
+    t = journal.cross_sample_table({"all": results, "india": india})
     h1 = t.display[[p.startswith("H1 H1_crosstab") for p in t.panels]]
     assert h1["Sample"].tolist() == ["all", "india"]
     assert h1["Effect [95% CI]"].tolist()[0] == "Exp(B) = 0.567 [0.322, 1.000]"
@@ -497,7 +498,7 @@ def test_cross_sample_table(results: pd.DataFrame) -> None:
 
 # --------------------------------------------------------------------------- writers
 def test_write_table_formats_and_determinism(results: pd.DataFrame, tmp_path) -> None:
-    t = tb.chi_square_tests_table(results, "H1")
+    t = spss.chi_square_tests_table(results, "H1")
     a = t.write(tmp_path / "a")
     b = t.write(tmp_path / "b")
     assert [p.name for p in a] == ["H1_chi_square_tests.csv", "H1_chi_square_tests.md",
@@ -524,14 +525,14 @@ def test_write_table_formats_and_determinism(results: pd.DataFrame, tmp_path) ->
 def test_write_table_default_display_and_no_synthetic(tmp_path) -> None:
     df = pd.DataFrame({"name": ["a|b", "c"], "p": [0.0004, 0.5], "value": [1.23456, np.nan],
                        "n": pd.array([3, 4], dtype="Int64")})
-    paths = tb.write_table(df, "plain", ("csv", "md"), "Plain", ["A note."], outdir=tmp_path)
+    paths = table.write_table(df, "plain", ("csv", "md"), "Plain", ["A note."], outdir=tmp_path)
     md = paths[1].read_text(encoding="utf-8")
     assert "| a\\|b | < .001 | 1.235 | 3 |" in md
     assert "| c | .500 |  | 4 |" in md
     assert "Synthetic data" not in md
     assert pd.read_csv(paths[0])["synthetic"].tolist() == [False, False]
     with pytest.raises(ValueError, match="unknown table format"):
-        tb.write_table(df, "x", ("docx",), outdir=tmp_path)
+        table.write_table(df, "x", ("docx",), outdir=tmp_path)
 
 
 def test_render_tables(results: pd.DataFrame, tmp_path) -> None:
@@ -541,7 +542,7 @@ def test_render_tables(results: pd.DataFrame, tmp_path) -> None:
     _verdicts().to_csv(res_dir / "verdicts.csv", index=False)
     _normality().to_csv(res_dir / "normality.csv", index=False)
     out = tmp_path / "tables"
-    paths = tb.render_tables(res_dir, out, panel=_panel(), formats=("csv", "md"),
+    paths = tables.render_tables(res_dir, out, panel=_panel(), formats=("csv", "md"),
                              samples={"all": res_dir, "india": logit_rows().assign(
                                  sample="india")})
     names = {p.name for p in paths}

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from conftest import assert_message, map_file, read_json, run_chain, write_text
 
+from analysis.data.ingest import LEDGER_COLUMNS, ledger_frame
+from analysis.data.pool import pool_panels
+from analysis.data.validate import reconcile, validate_panel
 from analysis.errors import PipelineInputError
-from analysis.ingest import LEDGER_COLUMNS, ledger_frame
-from analysis.pool import pool_panels
-from analysis.validate import reconcile, validate_panel
 
 
 def values(series: pd.Series) -> list:

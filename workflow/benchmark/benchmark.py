@@ -85,10 +85,10 @@ def scaling(scales: list[int]) -> list[dict]:
 import sys, time, json
 import pandas as pd
 from analysis.config import load_yaml
-from analysis.synthetic import generate
-from analysis.ingest import apply_mapping
-from analysis.validate import validate_panel
-from analysis.derive import derive_variables
+from analysis.data.synthetic import generate
+from analysis.data.ingest import apply_mapping
+from analysis.data.validate import validate_panel
+from analysis.data.derive import derive_variables
 from analysis.hypotheses import load_specs, run_hypotheses
 scale = int(sys.argv[1])
 params = load_yaml("config/synthetic.yaml")

@@ -12,18 +12,18 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from analysis.cases import run_cases
 from analysis.config import check_config, load_yaml
-from analysis.hypotheses import run_stage as run_hypotheses
-from analysis.ingest import run_ingest
-from analysis.integration import run_integration
-from analysis.normality import run_normality
-from analysis.pathways import run_pathways
-from analysis.plots import run_figures
-from analysis.pool import run_pool
-from analysis.report import run_report
-from analysis.tables import run_tables
-from analysis.validate import run_validate
+from analysis.data.ingest import run_ingest
+from analysis.data.pool import run_pool
+from analysis.data.validate import run_validate
+from analysis.engine.stages import run_hypotheses_stage as run_hypotheses
+from analysis.engine.stages import run_normality
+from analysis.qual.cases import run_cases
+from analysis.qual.integration import run_integration
+from analysis.qual.pathways import run_pathways
+from analysis.render.figures import run_figures
+from analysis.render.report import run_report
+from analysis.render.tables import run_tables
 
 
 def run_all(config_path: str = "config/config.yaml") -> dict[str, float]:

@@ -1,6 +1,6 @@
 """Rule cases: code the case firms, derive pathways, list the study's disagreements."""
 
-from analysis.cases import run_cases
+from analysis.qual.cases import run_cases
 from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

@@ -1,6 +1,6 @@
 """Rule figures: every figure of one sample, PNG and SVG."""
 
-from analysis.plots import run_figures
+from analysis.render.figures import run_figures
 from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

@@ -1,6 +1,6 @@
 """Rule hypotheses: run every declared hypothesis spec on one sample."""
 
-from analysis.hypotheses import run_stage as run_hypotheses
+from analysis.engine.stages import run_hypotheses_stage as run_hypotheses
 from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

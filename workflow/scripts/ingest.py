@@ -1,6 +1,6 @@
 """Rule ingest: read one panel file and map it onto the canonical variables."""
 
-from analysis.ingest import run_ingest
+from analysis.data.ingest import run_ingest
 from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

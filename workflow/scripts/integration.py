@@ -1,6 +1,6 @@
 """Rule integration: the mixed-methods joint display."""
 
-from analysis.integration import run_integration
+from analysis.qual.integration import run_integration
 from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

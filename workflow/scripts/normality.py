@@ -1,6 +1,6 @@
 """Rule normality: Kolmogorov-Smirnov (Lilliefors) and Shapiro-Wilk tables for one sample."""
 
-from analysis.normality import run_normality
+from analysis.engine.stages import run_normality
 from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

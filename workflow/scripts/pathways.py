@@ -1,6 +1,6 @@
 """Rule pathways: classify the pathways of the panel firms."""
 
-from analysis.pathways import run_pathways
+from analysis.qual.pathways import run_pathways
 from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

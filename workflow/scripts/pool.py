@@ -1,6 +1,6 @@
 """Rule pool: one panel of all configured countries."""
 
-from analysis.pool import run_pool
+from analysis.data.pool import run_pool
 from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

@@ -1,6 +1,6 @@
 """Rule report: the self-contained HTML report with provenance."""
 
-from analysis.report import run_report
+from analysis.render.report import run_report
 from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

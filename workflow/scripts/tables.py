@@ -1,7 +1,7 @@
 """Rule tables: every table of one sample, in CSV, Markdown, LaTeX and HTML."""
 
+from analysis.render.tables import run_tables
 from analysis.runlog import run_stage
-from analysis.tables import run_tables
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_stage(

@@ -1,7 +1,7 @@
 """Rule validate: check one canonical panel, derive variables, reconcile the counts."""
 
+from analysis.data.validate import run_validate
 from analysis.runlog import run_stage
-from analysis.validate import run_validate
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_stage(

@@ -300,8 +300,8 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
     import logging
 
     from analysis.config import load_yaml, size_definition
+    from analysis.render.table import write_table
     from analysis.runlog import write_json
-    from analysis.tables import write_table
 
     log = logging.getLogger(__name__)
     esc = html.escape

@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.stats import wilson_interval
+
 __all__ = [
     "DPI",
     "FORMATS",
@@ -94,7 +96,7 @@ def _style() -> Iterator[Any]:
 
 
 def _label(name: str, codebook: Mapping[str, Any] | None, unit: bool = True) -> str:
-    from analysis.tables import variable_label
+    from analysis.render.journal import variable_label
 
     return variable_label(name, codebook, with_unit=unit)
 
@@ -129,19 +131,9 @@ def _mark(fig: Any, synthetic: bool) -> None:
                  color="#b00020", fontweight="bold")
 
 
-def _wilson(x: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
-    if n <= 0:
-        return math.nan, math.nan
-    p = x / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def _fmt_p(p: float) -> str:
     """"= .012" or "< .001" (the tables' APA formatting)."""
-    from analysis.tables import format_p
+    from analysis.render.format import format_p
 
     text = format_p(p)
     return "" if not text else text if text.startswith("<") else f"= {text}"
@@ -254,7 +246,7 @@ def share_figure(panel: pd.DataFrame, outcome: str = "internationalized",
                 else:
                     x = float((sub == positive).sum())
                     share = x / n if n else math.nan
-                    low, high = _wilson(x, n)
+                    low, high = wilson_interval(x, n)
                 xs.append(i + (k - (len(groups) - 1) / 2) * width)
                 ys.append(100 * share)
                 lo.append(max(0.0, 100 * (share - low)))  # results' Wilson bounds can be
@@ -402,7 +394,7 @@ def band_figure(panel: pd.DataFrame, variable: str, group_var: str = "size_group
                             ax.text(pos, 2, "n=0", ha="center", fontsize=6, color=color)
                             continue
                         x = float((vals == positive).sum())
-                        lo, hi = _wilson(x, n)
+                        lo, hi = wilson_interval(x, n)
                         share = 100 * x / n
                         ax.bar(pos, share, width=width * 0.9, color=color, alpha=0.35,
                                edgecolor=color, label=g if (i == 0 and j == 0) else None)

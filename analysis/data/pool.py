@@ -42,7 +42,7 @@ def run_pool(*, panels: list[str], in_panels: list[str], in_ledgers: list[str],
              in_summaries: list[str], out_panel: str, out_ledger: str,
              out_summary: str) -> dict[str, Any]:
     """Stage ``pool``: one panel of all configured countries, one ledger, one reconciliation."""
-    from analysis.derive import firm_counts
+    from analysis.data.derive import firm_counts
     from analysis.runlog import write_csv, write_json
 
     frames = {name: pd.read_parquet(p) for name, p in zip(panels, in_panels, strict=True)}

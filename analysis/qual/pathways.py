@@ -392,7 +392,7 @@ def pathway_crosstab(classified: pd.DataFrame, row: str = "pathway",
         The long result of ``analysis.tests.crosstab`` (columns statistic, term, value, df, p,
         ci_low, ci_high, status, reason).
     """
-    from analysis.tests import crosstab
+    from analysis.stats import crosstab
 
     data = classified.loc[classified[col].notna(), [row, col]].copy()
     data[row] = data[row].astype(str)

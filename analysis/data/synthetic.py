@@ -240,7 +240,7 @@ def write_panels(df: pd.DataFrame, outdir: str | Path, params: dict[str, Any]) -
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m analysis.synthetic --config config/synthetic.yaml --out DIR``."""
+    """Command line: ``python -m analysis.data.synthetic [--config FILE] [--out DIR]``."""
     from analysis.config import load_yaml
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.cases import case_facts, case_statements, resolve_alias
 from analysis.errors import PipelineInputError
+from analysis.qual.cases import case_facts, case_statements, resolve_alias
 
 FIT_CONDITIONS: tuple[str, ...] = (
     "no_mapping", "quantitative_not_estimable", "qualitative_undirected",
@@ -174,9 +174,9 @@ def joint_display(verdicts: pd.DataFrame, cases: Mapping[str, Any], matrix: pd.D
         ("Supported" / "Not supported" / "Not estimable"), ``direction_observed`` ("negative",
         "positive", "mixed", ""), ``summary``. Every hypothesis in it gets a row.
     cases : mapping
-        The case data (:func:`analysis.cases.load_cases`).
+        The case data (:func:`analysis.qual.cases.load_cases`).
     matrix : DataFrame
-        The cross-case matrix (:func:`analysis.cases.cross_case_matrix`).
+        The cross-case matrix (:func:`analysis.qual.cases.cross_case_matrix`).
     integration_cfg : mapping
         ``config/integration.yaml``.
     rule, sample : str, optional
@@ -282,7 +282,7 @@ def joint_display(verdicts: pd.DataFrame, cases: Mapping[str, Any], matrix: pd.D
 def run_integration(*, verdicts_path: str, cases_path: str, frame_path: str, config_path: str,
                     rule: str, out_display: str) -> pd.DataFrame:
     """Stage ``integration``: the joint display for the pooled sample under ``rule``."""
-    from analysis.cases import cross_case_matrix, load_cases, load_coding_frame
+    from analysis.qual.cases import cross_case_matrix, load_cases, load_coding_frame
     from analysis.runlog import write_csv
 
     verdicts = pd.read_csv(verdicts_path)

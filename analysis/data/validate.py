@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.data.ingest import LEDGER_COLUMNS, ledger_frame, ledger_row, row_label, show_value
 from analysis.errors import PipelineInputError
-from analysis.ingest import LEDGER_COLUMNS, ledger_frame, ledger_row, row_label, show_value
 
 PANDAS_TYPES = {"string": "string", "integer": "Int64", "number": "float64", "boolean": "boolean"}
 
@@ -63,7 +63,7 @@ def validate_panel(
     Parameters
     ----------
     df : DataFrame
-        Canonical panel from :func:`analysis.ingest.apply_mapping`.
+        Canonical panel from :func:`analysis.data.ingest.apply_mapping`.
     codebook : dict
         Parsed data/codebook.yaml.
     panel, path : str
@@ -75,7 +75,7 @@ def validate_panel(
     -------
     kept, ledger : DataFrame
         ``kept`` has the rows that passed; ``ledger`` one row per excluded row
-        (columns :data:`analysis.ingest.LEDGER_COLUMNS`, stage ``validate``).
+        (columns :data:`analysis.data.ingest.LEDGER_COLUMNS`, stage ``validate``).
 
     Raises
     ------
@@ -203,7 +203,7 @@ def run_validate(*, panel: str, panel_cfg: dict[str, Any], derive_cfg: dict[str,
     import logging
 
     from analysis.config import load_yaml, size_definition
-    from analysis.derive import derive_variables, firm_counts
+    from analysis.data.derive import derive_variables, firm_counts
     from analysis.runlog import write_csv, write_json
 
     log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.ingest import ledger_frame, ledger_row
+from analysis.data.ingest import ledger_frame, ledger_row
 
 SIZE_GROUPS = ["SME", "non-SME"]
 

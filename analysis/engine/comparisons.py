@@ -1,15 +1,4 @@
-"""The generic hypothesis engine: runs declared test specs, adjusts p, derives verdicts.
-
-Hypotheses are data (config/hypotheses.yaml, documented in docs/hypotheses.md). For every test
-spec the engine runs one comparison per year (scope ``year``) and one over all years (scope
-``pooled``), within each stratum when the spec has one, and collects the tidy rows of the test
-functions in :mod:`analysis.tests` into the long results schema (:data:`RESULT_COLUMNS`,
-docs/results_schema.md). Every comparison records the test used and why (``test_reason``).
-
-Roles: in each comparison one row is the ``test`` row (its p decides significance), one the
-``effect`` row (phi / Cramér's V, r, Exp(B)); all others are ``detail`` rows (counts, mean ranks,
-coefficients, model fit) that tables read.
-"""
+"""The generic hypothesis engine: runs every declared test spec, year by year and pooled."""
 
 from __future__ import annotations
 
@@ -20,85 +9,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import tests as st
-from analysis.normality import lilliefors, shapiro_wilk
-
-CONTEXT_COLUMNS = [
-    "sample", "hypothesis", "spec_id", "verdict_role", "scope", "year", "stratum_var", "stratum",
-    "outcome", "group_var", "group1", "group2", "population", "test", "test_reason",
-]
-STAT_COLUMNS = ["statistic", "term", "value", "df", "p", "ci_low", "ci_high", "status", "reason"]
-RESULT_COLUMNS = [
-    *CONTEXT_COLUMNS, "role", *STAT_COLUMNS, "p_holm", "p_bh", "n_total", "n_group1",
-    "n_group2", "expected_direction", "observed_direction", "synthetic",
-]
-VERDICT_COLUMNS = [
-    "sample", "hypothesis", "label", "secondary", "study_verdict", "rule", "rule_description",
-    "verdict", "agree", "units_supported", "units_estimable", "units_total",
-    "direction_observed", "summary", "synthetic",
-]
-DIRECTIONS = ("negative", "positive", "any")
-
-
-# --------------------------------------------------------------------------- specs
-def load_specs(path: str) -> dict[str, Any]:
-    """Read and check the hypothesis specs (config/hypotheses.yaml)."""
-    from analysis.config import load_yaml
-
-    specs = load_yaml(path)
-    check_specs(specs, source=str(path))
-    return specs
-
-
-def check_specs(specs: dict[str, Any], source: str = "hypotheses") -> None:
-    """Check hypothesis specs; raise :class:`PipelineInputError` listing every problem."""
-    from analysis.errors import PipelineInputError
-
-    problems: list[str] = []
-    rules = specs.get("rules") or {}
-    if specs.get("default_rule") not in rules:
-        problems.append(f"default_rule {specs.get('default_rule')!r} is not one of the rules "
-                        f"{sorted(rules)}")
-    for name, rule in rules.items():
-        if rule.get("p", "p") not in ("p", "p_holm", "p_bh"):
-            problems.append(f"rules.{name}.p must be p, p_holm or p_bh")
-    seen: set[str] = set()
-    for hyp, h in (specs.get("hypotheses") or {}).items():
-        for key in ("label", "study_verdict", "tests"):
-            if key not in h:
-                problems.append(f"hypotheses.{hyp}: missing `{key}`")
-        for i, t in enumerate(h.get("tests") or []):
-            where = f"hypotheses.{hyp}.tests[{i}]"
-            tid = t.get("id")
-            if not tid:
-                problems.append(f"{where}: missing `id`")
-            elif tid in seen:
-                problems.append(f"{where}: id {tid!r} is used twice")
-            seen.add(tid)
-            if t.get("test") not in ("crosstab", "mann_whitney", "logit", "auto", "welch_t"):
-                problems.append(f"{where} ({tid}): test {t.get('test')!r} is not one of crosstab, "
-                                "mann_whitney, welch_t, logit, auto")
-            if "outcome" not in t:
-                problems.append(f"{where} ({tid}): missing `outcome`")
-            g = t.get("group") or {}
-            if "variable" not in g or len(g.get("levels") or []) != 2:
-                problems.append(f"{where} ({tid}): `group` needs `variable` and exactly two "
-                                "`levels` (first, second)")
-            if t.get("expected_direction", "any") not in DIRECTIONS:
-                problems.append(f"{where} ({tid}): expected_direction must be one of {DIRECTIONS}")
-            if t.get("verdict", "primary") not in ("primary", "secondary"):
-                problems.append(f"{where} ({tid}): verdict must be primary or secondary")
-    if problems:
-        raise PipelineInputError(f"{source}: the hypothesis specs have problems:", problems)
+from analysis import stats as st
+from analysis.columns import (
+    RESULT_COLUMNS,
+    STAT_COLUMNS,
+)
+from analysis.engine.choice import auto_choice, normality_choice
+from analysis.engine.specs import _label
+from analysis.stats.multiplicity import benjamini_hochberg, holm
 
 
 # --------------------------------------------------------------------------- one comparison
-def _label(level: Any) -> str:
-    if isinstance(level, bool | np.bool_):
-        return "yes" if level else "no"
-    return str(level)
-
-
 def _focus_name(label: str) -> str:
     return "is_" + re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
 
@@ -127,34 +48,6 @@ def _sign(value: float) -> str:
     if abs(value) < SIGN_TOLERANCE:
         return "none"
     return "positive" if value > 0 else "negative"
-
-
-def _p_text(p: float) -> str:
-    return "p < .001" if p < 0.001 else f"p = {p:.3f}".replace("0.", ".", 1)
-
-
-def normality_choice(values: pd.Series, groups: pd.Series, labels: list[str],
-                     alpha: float) -> tuple[bool, str]:
-    """Is the outcome normal in both groups? Returns (normal, explanation).
-
-    Normal means: in each group both K-S (Lilliefors) and Shapiro-Wilk have p >= alpha. A group
-    too small for a test counts as not normal (normality cannot be assumed).
-    """
-    failing = []
-    for label in labels:
-        x = values[groups == label].dropna().to_numpy(dtype=float)
-        notes = []
-        for name, res in (("K-S", lilliefors(x)), ("S-W", shapiro_wilk(x))):
-            if res["status"] != "ok":
-                notes.append(f"{name} not assessable, n = {x.size}")
-            elif res["p"] < alpha:
-                notes.append(f"{name} {_p_text(res['p'])}")
-        if notes:
-            failing.append(f"{label} ({', '.join(dict.fromkeys(notes))})")
-    if not failing:
-        return True, (f"normal in both groups (K-S Lilliefors and Shapiro-Wilk, "
-                      f"alpha = {alpha})")
-    return False, "not normal: " + "; ".join(failing)
 
 
 def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alpha: float,
@@ -291,37 +184,6 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
     return out
 
 
-def auto_choice(data: pd.DataFrame, spec: dict[str, Any], years: list[int],
-                alpha: float) -> tuple[str, str]:
-    """One test for every year of an ``auto`` spec (within one stratum).
-
-    Welch's t-test when the outcome is normal in both groups in every year (K-S Lilliefors and
-    Shapiro-Wilk at ``alpha``), otherwise Mann-Whitney for every year and the pooled scope, so
-    that effect sizes are comparable across years (the study tested normality first and then
-    used one family of tests).
-    """
-    g = spec["group"]
-    var, levels = g["variable"], list(g["levels"])
-    labels = [str(x) for x in g.get("labels", [_label(lv) for lv in levels])]
-    outcome = spec["outcome"]
-    if outcome not in data.columns or var not in data.columns:
-        return "mann_whitney", "auto: outcome not available"
-    failures = []
-    for y in years:
-        sub = data[(data["year"] == y) & data[var].isin(levels)]
-        groups = sub[var].map(dict(zip(levels, labels, strict=True))).astype(object)
-        normal, note = normality_choice(sub[outcome], groups, labels, alpha)
-        if not normal:
-            parts = note.removeprefix("not normal: ").split("; ")
-            bad = [part.split(" (", 1)[0] for part in parts]
-            failures.append(f"{y} [{', '.join(bad)}]")
-    if not failures:
-        return "welch_t", ("auto: normal in both groups in every year -> welch_t for every "
-                           "year")
-    return "mann_whitney", ("auto: not normal in " + ", ".join(failures)
-                            + " -> mann_whitney for every year")
-
-
 # --------------------------------------------------------------------------- engine
 def _population_text(pop: dict[str, Any] | None) -> str:
     if not pop:
@@ -439,29 +301,6 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
     return out[RESULT_COLUMNS].reset_index(drop=True)
 
 
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (monotone, capped at 1)."""
-    p = np.asarray(p, dtype=float)
-    m = p.size
-    order = np.argsort(p, kind="stable")
-    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    out = np.empty(m)
-    out[order] = adj
-    return out
-
-
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg step-up adjusted p-values (false discovery rate)."""
-    p = np.asarray(p, dtype=float)
-    m = p.size
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adj = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
-    out = np.empty(m)
-    out[order] = adj
-    return out
-
-
 def adjust_p(results: pd.DataFrame) -> pd.DataFrame:
     """Holm within (sample, hypothesis, scope, verdict_role) and BH within (sample, scope).
 
@@ -482,133 +321,3 @@ def adjust_p(results: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# --------------------------------------------------------------------------- verdicts
-def _unit_verdict(unit: pd.DataFrame, rule: dict[str, Any], alpha: float,
-                  expected: str) -> str:
-    """'supported', 'not supported' or 'not estimable' for one (spec, stratum) unit."""
-    pcol = rule.get("p", "p")
-    if rule.get("scope") == "pooled":
-        rows = unit[unit["scope"] == "pooled"]
-    else:
-        rows = unit[unit["scope"] == "year"]
-    rows = rows[rows["status"] == "ok"]
-    if rows.empty:
-        return "not estimable"
-    sig = rows[pcol] < alpha
-    good_dir = (rows["observed_direction"] == expected) if expected != "any" else \
-        pd.Series(True, index=rows.index)
-    if rule.get("scope") == "pooled":
-        return "supported" if bool((sig & good_dir).any()) else "not supported"
-    need = rule.get("min_significant_years", 1)
-    n_sig = int((sig & good_dir).sum())
-    ok = n_sig == len(rows) if need == "all" else n_sig >= int(need)
-    if rule.get("direction_every_year", True) and expected != "any":
-        ok = ok and bool(good_dir.all())
-    return "supported" if ok else "not supported"
-
-
-def _unit_summary(unit: pd.DataFrame, alpha: float) -> str:
-    years = unit[(unit["scope"] == "year")].sort_values("year")
-    ok = years[years["status"] == "ok"]
-    spec, stratum = unit["spec_id"].iloc[0], unit["stratum"].iloc[0]
-    where = f"{spec}" + (f" [{unit['stratum_var'].iloc[0]} = {stratum}]" if stratum else "")
-    if ok.empty:
-        return f"{where}: not estimable ({years['reason'].iloc[0] if len(years) else 'no data'})"
-    sig_years = [str(y) for y, p in zip(ok["year"], ok["p"], strict=True) if p < alpha]
-    dirs = ok["observed_direction"].tolist()
-    dir_text = ", ".join(f"{y}: {d or 'n/a'}" for y, d in zip(ok["year"], dirs, strict=True))
-    return (f"{where}: significant in {len(sig_years)} of {len(ok)} years"
-            + (f" ({', '.join(sig_years)})" if sig_years else "") + f"; direction {dir_text}")
-
-
-def derive_verdicts(results: pd.DataFrame, specs: dict[str, Any], *,
-                    alpha: float = 0.05) -> pd.DataFrame:
-    """One row per (sample, hypothesis, rule): this run's verdict beside the study's.
-
-    A unit is one (test spec, stratum) whose ``verdict_role`` is primary; the hypothesis is
-    Supported under a rule when at least one unit is, Not estimable when no unit is estimable.
-    """
-    test_rows = results[results["role"] == "test"]
-    records = []
-    for sample in sorted(test_rows["sample"].unique()):
-        for hyp, h in specs["hypotheses"].items():
-            rows = test_rows[(test_rows["sample"] == sample) & (test_rows["hypothesis"] == hyp)
-                             & (test_rows["verdict_role"] == "primary")]
-            units = [u for _, u in rows.groupby(["spec_id", "stratum"], sort=False)]
-            exp_of = {t["id"]: t.get("expected_direction", "any") for t in h["tests"]}
-            summaries = [_unit_summary(u, alpha) for u in units]
-            year_ok = rows[(rows["scope"] == "year") & (rows["status"] == "ok")]
-            dirs = sorted(set(year_ok["observed_direction"]) - {""})
-            direction = dirs[0] if len(dirs) == 1 else ("mixed" if dirs else "")
-            for rname, rule in specs["rules"].items():
-                verdicts = [_unit_verdict(u, rule, alpha, exp_of[u["spec_id"].iloc[0]])
-                            for u in units]
-                n_sup = verdicts.count("supported")
-                n_est = len(verdicts) - verdicts.count("not estimable")
-                if n_sup:
-                    verdict = "Supported"
-                elif n_est == 0:
-                    verdict = "Not estimable"
-                else:
-                    verdict = "Not supported"
-                study = h["study_verdict"]
-                agree = ("n/a" if study not in ("Supported", "Not supported")
-                         or verdict == "Not estimable" else
-                         "agree" if verdict == study else "differ")
-                records.append({
-                    "sample": sample, "hypothesis": hyp, "label": h["label"],
-                    "secondary": bool(h.get("secondary", False)), "study_verdict": study,
-                    "rule": rname, "rule_description": " ".join(str(rule["description"]).split()),
-                    "verdict": verdict, "agree": agree, "units_supported": n_sup,
-                    "units_estimable": n_est, "units_total": len(verdicts),
-                    "direction_observed": direction,
-                    "summary": " | ".join(
-                        s for s, v in zip(summaries, verdicts, strict=True)
-                        if v == "supported" or len(units) <= 3
-                    ) or f"no unit supported ({len(units)} units)",
-                    "synthetic": bool(rows["synthetic"].astype(str).eq("True").any())
-                    if "synthetic" in rows else False,
-                })
-    return pd.DataFrame(records, columns=VERDICT_COLUMNS)
-
-
-DECIMALS = 12
-
-
-def snap_noise(results: pd.DataFrame) -> pd.DataFrame:
-    """Round statistics to 12 decimal places, so their written digits do not depend on rounding.
-
-    A coefficient of 1e-17 (and its Wald statistic of 1e-35) is floating-point noise around an
-    exact zero, and the last digits of a small statistic (a likelihood-ratio of 1.08e-07) vary
-    with the order of floating-point operations; rounding at 1e-12 absolute writes the former as
-    0 and keeps the latter's digits stable, so tables stay byte-identical across machines.
-    p-values are never rounded.
-    """
-    out = results.copy()
-    for col in ("value", "ci_low", "ci_high"):
-        x = out[col].to_numpy(dtype=float, copy=True)
-        finite = np.isfinite(x)
-        x[finite] = np.round(x[finite], DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
-        out[col] = x
-    return out
-
-
-def run_stage(*, panel_path: str, specs_path: str, sample: str, alpha: float,
-              out_results: str, out_verdicts: str) -> None:
-    """Stage ``hypotheses``: run every spec on one sample; write results and verdicts."""
-    import logging
-
-    from analysis.runlog import write_csv
-
-    log = logging.getLogger(__name__)
-    specs = load_specs(specs_path)
-    panel = pd.read_parquet(panel_path)
-    results = run_hypotheses(panel, specs, sample=sample, alpha=alpha)
-    verdicts = derive_verdicts(results, specs, alpha=alpha)
-    tests = results[results["role"] == "test"]
-    log.info("%d comparisons, %d not estimable", len(tests),
-             int((tests["status"] != "ok").sum()))
-    for r in verdicts[verdicts["rule"] == specs["default_rule"]].itertuples():
-        log.info("%s: %s (study: %s)", r.hypothesis, r.verdict, r.study_verdict)
-    write_csv(snap_noise(results), out_results)
-    write_csv(verdicts, out_verdicts)

@@ -182,7 +182,7 @@ def lilliefors(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from analysis.normality import lilliefors
+    >>> from analysis.stats.normality import lilliefors
     >>> res = lilliefors([2.1, 3.4, 1.9, 5.6, 4.4, 3.3, 2.8, 3.9, 4.1, 3.0])
     >>> round(res["statistic"], 4), res["p_display"], res["lower_bound"]
     (0.118, '.200*', True)
@@ -231,7 +231,7 @@ def shapiro_wilk(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from analysis.normality import shapiro_wilk
+    >>> from analysis.stats.normality import shapiro_wilk
     >>> res = shapiro_wilk([148, 154, 158, 160, 161, 162, 166, 170, 182, 195, 236])
     >>> round(res["statistic"], 3), res["p_display"]
     (0.789, '.007')
@@ -338,7 +338,7 @@ def normality_table(
     Examples
     --------
     >>> import pandas as pd
-    >>> from analysis.normality import normality_table
+    >>> from analysis.stats.normality import normality_table
     >>> df = pd.DataFrame({"g": ["a"] * 6 + ["b"] * 6,
     ...                    "x": [1, 2, 2, 3, 3, 9, 4, 5, 5, 6, 6, 7]})
     >>> normality_table(df, ["x"], by=["g"])[["g", "test", "p_display"]].shape
@@ -424,25 +424,3 @@ def normality_report(data: pd.DataFrame, variables: Sequence[str],
             col = col.astype("Int64")  # years stay whole numbers although overall rows are empty
         out[c] = col.astype(object).where(col.notna(), "")
     return out[["breakdown", *by_cols, *NORMALITY_COLUMNS]]
-
-
-def run_normality(*, panel_path: str, variables: list[str], by: list[list[str]], alpha: float,
-                  out_table: str) -> pd.DataFrame:
-    """Stage ``normality``: the normality report of one sample, written as CSV."""
-    import logging
-
-    from analysis.runlog import write_csv
-
-    log = logging.getLogger(__name__)
-    panel = pd.read_parquet(panel_path)
-    skipped = [v for v in variables if v not in panel.columns or panel[v].isna().all()]
-    if skipped:
-        log.info("not available in this panel, not tested: %s", skipped)
-    table = normality_report(panel, variables, by, alpha)
-    if "synthetic" in panel:
-        table["synthetic"] = bool(panel["synthetic"].any())
-    ok = table[table["status"] == "ok"]
-    log.info("%d tests, %d not normal at alpha = %s", len(ok),
-             int((ok["decision"] == "not normal").sum()), alpha)
-    write_csv(table, out_table)
-    return table

@@ -1,0 +1,112 @@
+"""Formatting of p-values and numbers for display: the one formatter of every output."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+# =========================================================================== formatting
+def _missing(x: Any) -> bool:
+    if x is None or x is pd.NA or x is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(x, float | np.floating) and math.isnan(x))
+    except TypeError:
+        return False
+
+
+def format_p(p: Any, display: str | None = None, *, na: str = "") -> str:
+    """A p-value as a journal prints it (APA): three decimals, no leading zero.
+
+    Parameters
+    ----------
+    p : float
+        The p-value (raw).
+    display : str, optional
+        The SPSS display of the same p (``p_display`` of normality.csv). When it is a lower
+        bound (ends with ``*``, SPSS's ``.200*`` for Lilliefors p above 0.2) it is returned as
+        it is; otherwise ``p`` is formatted.
+    na : str
+        What a missing p prints as.
+
+    Returns
+    -------
+    str
+        ``"< .001"`` for p < .001, else e.g. ``".012"``, ``".050"``, ``"1.000"``.
+
+    Examples
+    --------
+    >>> format_p(0.0005), format_p(0.001), format_p(0.0492), format_p(1.0)
+    ('< .001', '.001', '.049', '1.000')
+    >>> format_p(0.35, ".200*")
+    '.200*'
+    """
+    if isinstance(display, str) and display.endswith("*"):
+        return display
+    if _missing(p):
+        return na
+    p = float(p)
+    if p < 0.001:
+        return "< .001"
+    text = _round_half_up(p, 3)
+    return text[1:] if text.startswith("0.") else text
+
+
+def format_num(x: Any, digits: int = 3, *, na: str = "") -> str:
+    """A number rounded to ``digits`` decimals (``-0.000`` printed as ``0.000``).
+
+    Parameters
+    ----------
+    x : float
+        The number; None / NaN / NA print as ``na``; +-inf print as ``"inf"``/``"-inf"``.
+    digits : int
+        Decimals (0 for counts).
+    na : str
+        What a missing value prints as.
+
+    Examples
+    --------
+    >>> format_num(2.34567), format_num(12, 0), format_num(-0.0001), format_num(float("nan"))
+    ('2.346', '12', '0.000', '')
+    """
+    if _missing(x):
+        return na
+    x = float(x)
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    text = _round_half_up(x, digits)
+    if text.startswith("-") and float(text) == 0.0:
+        text = text[1:]
+    return text
+
+
+def _round_half_up(x: float, digits: int) -> str:
+    """Round the shortest decimal representation of ``x`` half away from zero.
+
+    ``f"{x:.3f}"`` rounds the binary value half to even, so 0.25 prints as 0.2 and 4.4445
+    (stored as 4.44449999...) as 4.444; a journal (and SPSS) prints 0.3 and 4.445.
+    """
+    q = Decimal(1).scaleb(-digits)
+    return str(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def _int(x: Any) -> str:
+    return format_num(x, 0)
+
+
+def _pct(x: Any, digits: int = 1) -> str:
+    s = format_num(x, digits)
+    return f"{s}%" if s else ""
+
+
+def _level(text: Any) -> str:
+    """Display of an outcome level: True/False as Yes/No."""
+    s = str(text)
+    return {"True": "Yes", "False": "No", "true": "Yes", "false": "No"}.get(s, s)
+
+

@@ -1,0 +1,222 @@
+"""Stage ``tables``: every table of one sample, written in every format, with an index."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.render.comparisons import (
+    _synthetic,
+)
+from analysis.render.journal import (
+    cross_sample_table,
+    descriptives_table,
+    normality_table,
+    sample_table,
+    summary_table,
+    test_choice_table,
+    variable_label,
+    verdict_table,
+)
+from analysis.render.spss import (
+    chi_square_tests_table,
+    crosstab_counts_table,
+    logit_classification_table,
+    logit_hosmer_lemeshow_table,
+    logit_model_summary_table,
+    logit_omnibus_table,
+    logit_variables_table,
+    mw_ranks_table,
+    mw_test_statistics_table,
+    risk_estimate_table,
+    symmetric_measures_table,
+    welch_t_table,
+)
+from analysis.render.table import (
+    DEFAULT_FORMATS,
+    SYNTHETIC_NOTE,
+    Table,
+    _as_frame,
+    _normalize_results,
+    read_normality,
+    read_results,
+    read_verdicts,
+)
+
+_BLOCKS: dict[str, list[Any]] = {
+    "crosstab": [crosstab_counts_table, chi_square_tests_table, symmetric_measures_table,
+                 risk_estimate_table],
+    "mann_whitney": [mw_ranks_table, mw_test_statistics_table],
+    "welch_t": [welch_t_table],
+    "logit": [logit_variables_table, logit_model_summary_table, logit_omnibus_table,
+              logit_hosmer_lemeshow_table, logit_classification_table],
+}
+
+
+def hypothesis_tables(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05,
+                      labels: Mapping[str, str] | None = None) -> list[Table]:
+    """Every table of one hypothesis: the summary, then the SPSS blocks of the tests it used.
+
+    A block appears when at least one comparison of the hypothesis used its test (a crosstab
+    spec's pooled scope is a logit, so crosstab hypotheses also get the logit tables).
+    """
+    res = results[results["hypothesis"] == hypothesis]
+    out = [summary_table(results, hypothesis, alpha=alpha, labels=labels)]
+    used = set(res["test"])
+    for test in ("crosstab", "mann_whitney", "welch_t", "logit"):
+        if test in used:
+            out += [f(results, hypothesis, labels=labels) for f in _BLOCKS[test]]
+    return [t for t in out if len(t.raw)]
+
+
+# =========================================================================== render
+def _load_dir(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    results = read_results(path / "results.csv")
+    verdicts = read_verdicts(path / "verdicts.csv") if (path / "verdicts.csv").exists() else None
+    norm = read_normality(path / "normality.csv") if (path / "normality.csv").exists() else None
+    return results, verdicts, norm
+
+
+def render_tables(
+    results: pd.DataFrame | str | Path,
+    outdir: str | Path,
+    *,
+    verdicts: pd.DataFrame | str | Path | None = None,
+    normality: pd.DataFrame | str | Path | None = None,
+    panel: pd.DataFrame | str | Path | None = None,
+    codebook: Mapping[str, Any] | str | Path | None = None,
+    samples: Mapping[str, pd.DataFrame | str | Path] | None = None,
+    alpha: float = 0.05,
+    formats: Iterable[str] = DEFAULT_FORMATS,
+    manifest: str | Path | None = None,
+) -> list[Path]:
+    """Write every table of one sample into ``outdir``.
+
+    Parameters
+    ----------
+    results : DataFrame, results.csv path, or a directory
+        A directory (``results/analysis/{sample}``) supplies results.csv and, unless given,
+        verdicts.csv and normality.csv found in it.
+    outdir : path
+        Output directory, e.g. ``reports/tables/{sample}``.
+    verdicts, normality : DataFrame or path, optional
+        verdicts.csv and normality.csv (Table 2 and Tests of Normality).
+    panel : DataFrame or parquet path, optional
+        The analysed panel of the sample (Table 1).
+    codebook : dict or path, optional
+        data/codebook.yaml (labels and units in Table 1 and the normality table).
+    samples : mapping of sample name to results (DataFrame, results.csv or directory), optional
+        With two or more samples, also writes the cross-sample comparison table.
+    alpha : float
+        Significance level (summary and cross-sample tables).
+    formats : iterable of str
+        Table formats (csv, md, tex, html); every table also gets ``{stem}.meta.json``.
+    manifest : path, optional
+        Where to write the manifest (default ``outdir/manifest.json``): a JSON list with one
+        entry per table (section, kind = "table", title, path of the HTML or first file, stem,
+        caption = the table's notes joined), the format analysis/report.py reads.
+
+    Returns
+    -------
+    list of Path
+        Every file written (tables, sidecars, index.md, manifest), in writing order.
+
+    Notes
+    -----
+    File names: ``table1_sample``, ``table1_descriptives``, ``table2_verdicts``,
+    ``normality``, ``test_choices``, per hypothesis ``{H}_summary`` and the SPSS blocks of the
+    tests it used (``{H}_crosstab_counts``, ``{H}_chi_square_tests``,
+    ``{H}_symmetric_measures``, ``{H}_risk_estimate``, ``{H}_mw_ranks``,
+    ``{H}_mw_test_statistics``, ``{H}_welch_t``, ``{H}_logit_variables``,
+    ``{H}_logit_model_summary``, ``{H}_logit_omnibus``, ``{H}_logit_hosmer_lemeshow``,
+    ``{H}_logit_classification``), and ``cross_sample`` with several samples; each with the
+    extensions in ``formats`` plus ``.meta.json``; and ``index.md``, ``manifest.json``.
+    """
+    if isinstance(results, str | Path) and Path(results).is_dir():
+        res, v_found, n_found = _load_dir(Path(results))
+        verdicts = verdicts if verdicts is not None else v_found
+        normality = normality if normality is not None else n_found
+    else:
+        res = _as_frame(results, read_results)
+        res = _normalize_results(res)
+    verd = _as_frame(verdicts, read_verdicts)
+    norm = _as_frame(normality, read_normality)
+    pan = _as_frame(panel, pd.read_parquet)
+    if isinstance(codebook, str | Path):
+        import yaml
+
+        with open(codebook, encoding="utf-8") as fh:
+            codebook = yaml.safe_load(fh)
+    labels: dict[str, str] = {}
+    if verd is not None and len(verd):
+        labels = dict(zip(verd["hypothesis"], verd["label"], strict=True))
+    synthetic = _synthetic(res)
+    tables: list[Table] = []
+    if pan is not None:
+        tables += [sample_table(pan), descriptives_table(pan, codebook)]
+    if verd is not None and len(verd):
+        t = verdict_table(verd)
+        t.synthetic = synthetic
+        tables.append(t)
+    if norm is not None and len(norm):
+        var_labels = {v: variable_label(v, codebook, with_unit=True)
+                      for v in norm["variable"].unique()}
+        t = normality_table(norm, variable_labels=var_labels)
+        t.synthetic = t.synthetic or synthetic
+        tables.append(t)
+    choice = test_choice_table(res)
+    if len(choice.raw):
+        tables.append(choice)
+    for hyp in dict.fromkeys(res["hypothesis"].tolist()):
+        tables += hypothesis_tables(res, hyp, alpha=alpha, labels=labels)
+    if samples is not None and len(samples) > 1:
+        frames = {}
+        for name, obj in samples.items():
+            if isinstance(obj, str | Path) and Path(obj).is_dir():
+                frames[name] = read_results(Path(obj) / "results.csv")
+            else:
+                frames[name] = _normalize_results(_as_frame(obj, read_results))
+        tables.append(cross_sample_table(frames, alpha=alpha))
+
+    outdir = Path(outdir)
+    written: list[Path] = []
+    entries = []
+    formats = list(formats)
+    for t in tables:
+        paths = t.write(outdir, formats)
+        written += paths
+        main = next((p for p in paths if p.suffix == ".html"), paths[0])
+        entries.append({"section": t.section, "kind": "table", "title": t.title,
+                        "path": str(main), "stem": t.stem,
+                        "caption": " ".join(t.all_notes())})
+    index = ["# Tables", ""]
+    if synthetic:
+        index += [f"**{SYNTHETIC_NOTE}**", ""]
+    for t in tables:
+        first = f"{t.stem}.md" if "md" in formats else f"{t.stem}.{formats[0]}"
+        index.append(f"- [{t.title}]({first})")
+    index_path = outdir / "index.md"
+    with index_path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write("\n".join(index) + "\n")
+    written.append(index_path)
+    mpath = Path(manifest) if manifest is not None else outdir / "manifest.json"
+    mpath.parent.mkdir(parents=True, exist_ok=True)
+    with mpath.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write(json.dumps(entries, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    written.append(mpath)
+    return written
+
+
+def run_tables(*, results_dir: str, panel_path: str, codebook: str, outdir: str, alpha: float,
+               samples: dict[str, str] | None = None) -> list[Path]:
+    """Stage ``tables``: every table of one sample (plus the cross-sample table when given)."""
+    import logging
+
+    written = render_tables(results_dir, outdir, panel=panel_path, codebook=codebook,
+                            samples=samples or None, alpha=alpha)
+    logging.getLogger(__name__).info("%d files written to %s", len(written), outdir)
+    return written

@@ -1,0 +1,550 @@
+"""Binary logistic regression as SPSS LOGISTIC REGRESSION prints it; separation; Firth."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from analysis.stats._common import (
+    _NAN,
+    _Z95,
+    _frame,
+    _na,
+    _require,
+    _row,
+    _show,
+    _sort_key,
+)
+
+# --------------------------------------------------------------------------------------------
+# logistic regression
+# --------------------------------------------------------------------------------------------
+
+PROFILE_MAX_ITER: int = 5000  # Newton iterations of a constrained Firth fit (profile CI)
+
+
+def _as_binary(s: pd.Series, name: str) -> np.ndarray:
+    """0/1 float array from a bool or 0/1 column without missing values."""
+    values = s.tolist()
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        if isinstance(v, bool | np.bool_) or v in (0, 1):
+            out[i] = float(v)
+        else:
+            raise ValueError(f"outcome {name!r} must be boolean or coded 0/1; found {v!r}")
+    return out
+
+
+def _design(
+    sub: pd.DataFrame, predictors: list[str], categorical: Mapping[str, Any],
+) -> tuple[np.ndarray, list[str], dict[str, str], list[str]]:
+    """Design matrix (constant last), term names, a label per 0/1 term, problems found."""
+    cols: list[np.ndarray] = []
+    terms: list[str] = []
+    labels: dict[str, str] = {}  # term -> "country = Ghana" for 0/1 terms
+    problems: list[str] = []
+    for p in predictors:
+        s = sub[p]
+        if p in categorical:
+            ref = categorical[p]
+            observed = set(s.tolist())
+            order = (list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
+                     else sorted(observed, key=_sort_key))
+            levels = [lv for lv in order if lv in observed]
+            if ref not in observed:
+                problems.append(f"reference level {_show(ref)} of {p!r} has no observations "
+                                "in this subset")
+            values = s.tolist()
+            for lv in levels:
+                if lv == ref:
+                    continue
+                term = f"{p}[{lv}]"
+                cols.append(np.array([1.0 if v == lv else 0.0 for v in values]))
+                terms.append(term)
+                labels[term] = f"{p} = {lv}"
+        elif pd.api.types.is_bool_dtype(s) or (
+                s.dtype == object and all(isinstance(v, bool | np.bool_) for v in s.tolist())):
+            cols.append(s.to_numpy(dtype=float))
+            terms.append(p)
+            labels[p] = f"{p} = True"
+        elif pd.api.types.is_numeric_dtype(s):
+            cols.append(s.to_numpy(dtype=float))
+            terms.append(p)
+            vals = set(np.unique(cols[-1]).tolist())
+            if vals <= {0.0, 1.0}:
+                labels[p] = f"{p} = 1"
+        else:
+            raise ValueError(f"predictor {p!r} is not numeric or boolean (dtype {s.dtype}); "
+                             "declare it in categorical={...: reference_level}")
+    cols.append(np.ones(len(sub)))
+    terms.append("constant")
+    return np.column_stack(cols), terms, labels, problems
+
+
+def _linprog(c: np.ndarray, a_ub: np.ndarray, bounds: list[tuple[float, float]]) -> np.ndarray:
+    res = optimize.linprog(c, A_ub=a_ub, b_ub=np.zeros(a_ub.shape[0]), bounds=bounds,
+                           method="highs",
+                           options={"primal_feasibility_tolerance": 1e-10,
+                                    "dual_feasibility_tolerance": 1e-10})
+    return res.x if res.status == 0 and res.x is not None else np.zeros(len(c))
+
+
+def _separation(x: np.ndarray, y: np.ndarray) -> tuple[str, list[int]] | None:
+    """Detect complete / quasi-complete separation by linear programming (Konis 2007).
+
+    With s_i = 2 y_i - 1, the data are separated iff some beta != 0 has
+    s_i x_i' beta >= 0 for every case (a direction in which the likelihood increases forever).
+    Separation is *complete* if some beta makes every inequality strict. The LP solutions are
+    used as certificates (checked directly), so solver tolerances cannot create separation.
+
+    Returns None, or (kind, indices of the columns involved in a separating direction).
+    """
+    scale = np.abs(x).max(axis=0)
+    scale[scale == 0] = 1.0
+    a = (2.0 * y - 1.0)[:, None] * (x / scale)
+    k = x.shape[1]
+    box = [(-1.0, 1.0)] * k
+    tol = 1e-7
+
+    def certified(beta: np.ndarray) -> bool:
+        m = a @ beta
+        return bool(m.min() >= -1e-9 and m.max() > 1e-6)
+
+    beta = _linprog(-a.sum(axis=0), -a, box)
+    if not certified(beta):
+        return None
+    bt = _linprog(np.r_[np.zeros(k), -1.0], np.c_[-a, np.ones(len(a))], [*box, (0.0, 1.0)])
+    complete = bool((a @ bt[:k]).min() > 1e-6)
+    involved = []
+    for j in range(k):
+        for sign in (1.0, -1.0):
+            c = np.zeros(k)
+            c[j] = -sign
+            bj = _linprog(c, -a, box)
+            if sign * bj[j] > tol and certified(bj):
+                involved.append(j)
+                break
+    return ("complete" if complete else "quasi-complete"), involved
+
+
+def _separation_reason(kind: str, involved: list[int], terms: list[str], x: np.ndarray,
+                       y: np.ndarray, labels: dict[str, str]) -> str:
+    names = [terms[j] for j in involved if terms[j] != "constant"]
+    if not names:
+        names = [t for t in terms if t != "constant"]
+    quoted = ", ".join(repr(t) for t in names)
+    who = f"predictor {quoted}" if len(names) == 1 else f"predictors {quoted} jointly"
+    if kind == "complete":
+        verb = "perfectly predicts" if len(names) == 1 else "perfectly predict"
+        return (f"complete separation: {who} {verb} the outcome; maximum-likelihood estimates "
+                "do not exist")
+    where = []
+    for t in names:
+        if t not in labels:
+            continue
+        col = x[:, terms.index(t)]
+        for val, text in ((1.0, labels[t]), (0.0, f"not {labels[t]}")):
+            ys = y[col == val]
+            if ys.size and np.all(ys == ys[0]):
+                where.append(f"outcome is always {int(ys[0])} where {text} (n = {ys.size})")
+    detail = f": {'; '.join(where)}" if where else ""
+    verb = "predicts" if len(names) == 1 else "predict"
+    return (f"quasi-complete separation: {who} {verb} the outcome perfectly for a subset of "
+            f"cases{detail}; maximum-likelihood estimates do not exist")
+
+
+def _penalized_loglik(x: np.ndarray, y: np.ndarray, beta: np.ndarray) -> float:
+    """Firth's penalized log-likelihood l(beta) + 0.5 log det I(beta)."""
+    eta = x @ beta
+    ll = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    p = special.expit(eta)
+    info = x.T @ ((p * (1 - p))[:, None] * x)
+    sign, logdet = np.linalg.slogdet(info)
+    return ll + 0.5 * logdet if sign > 0 else -math.inf
+
+
+def _firth_fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    fixed: Mapping[int, float] | None = None,
+    start: np.ndarray | None = None,
+    max_iter: int = 200,
+    tol: float = 1e-10,
+) -> tuple[np.ndarray, bool]:
+    """Firth (1993) bias-reduced logistic regression by Newton-Raphson with step halving.
+
+    Solves the modified score equations U*(beta) = X'(y - p + h (1/2 - p)) = 0, h the diagonal
+    of the hat matrix W^1/2 X (X'WX)^-1 X' W^1/2, which are the gradient of the penalized
+    log-likelihood l + 0.5 log|X'WX| (Jeffreys prior). Coefficients in ``fixed`` are held at
+    the given values (for profile likelihood); the others are updated with the information
+    matrix, steps capped at 5 and halved until the penalized log-likelihood does not
+    decrease (as logistf).
+    """
+    fixed = dict(fixed or {})
+    k = x.shape[1]
+    free = np.array([j for j in range(k) if j not in fixed], dtype=int)
+    beta = np.zeros(k) if start is None else np.array(start, dtype=float)
+    for j, v in fixed.items():
+        beta[j] = v
+    current = _penalized_loglik(x, y, beta)
+    for _ in range(max_iter):
+        p = special.expit(x @ beta)
+        w = p * (1 - p)
+        info = x.T @ (w[:, None] * x)
+        try:
+            inv = np.linalg.inv(info)
+        except np.linalg.LinAlgError:
+            return beta, False
+        h = w * np.einsum("ij,jk,ik->i", x, inv, x)
+        score = x.T @ (y - p + h * (0.5 - p))
+        if free.size == 0:
+            return beta, True
+        step = np.linalg.solve(info[np.ix_(free, free)], score[free])
+        biggest = np.abs(step).max()
+        if biggest > 5.0:
+            step *= 5.0 / biggest
+        for _ in range(40):
+            trial = beta.copy()
+            trial[free] += step
+            value = _penalized_loglik(x, y, trial)
+            if value >= current - 1e-12:
+                break
+            step /= 2.0
+        beta, current = trial, value
+        if np.abs(step).max() < tol and np.abs(score[free]).max() < 1e-6:
+            return beta, True
+    return beta, False
+
+
+def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[dict[str, Any]]:
+    """firth_B, firth_se, firth_p, firth_exp_b per term.
+
+    p is the penalized likelihood-ratio test of B = 0; confidence limits are Wald limits
+    B +- 1.96 SE. Profile penalized-likelihood limits were not used: under separation the
+    constrained fits far from the estimate do not reliably reach the global maximum, which made
+    the limits move with the last bits of the data.
+    """
+    beta, ok = _firth_fit(x, y)
+    if not ok:
+        why = "Firth penalized-likelihood estimation did not converge"
+        return [_na(s, t, why) for t in terms
+                for s in ("firth_B", "firth_se", "firth_p", "firth_exp_b")]
+    l_max = _penalized_loglik(x, y, beta)
+    p = special.expit(x @ beta)
+    cov = np.linalg.inv(x.T @ ((p * (1 - p))[:, None] * x))
+    se = np.sqrt(np.diag(cov))
+    rows: list[dict[str, Any]] = []
+    z = stats.norm.ppf(0.975)
+    for j, term in enumerate(terms):
+        warm = beta.copy()
+        fit0, ok0 = _firth_fit(x, y, fixed={j: 0.0}, start=warm, max_iter=PROFILE_MAX_ITER)
+        lr0 = max(2.0 * (l_max - _penalized_loglik(x, y, fit0)), 0.0) if ok0 else math.nan
+        p_lr = float(stats.chi2.sf(lr0, 1)) if ok0 else math.nan
+        # Wald limits from the Firth estimate and its standard error (see docs/statistics.md)
+        lo, hi = beta[j] - z * se[j], beta[j] + z * se[j]
+        rows.append(_row("firth_B", term, beta[j], p=p_lr, ci_low=lo, ci_high=hi))
+        rows.append(_row("firth_se", term, se[j]))
+        rows.append(_row("firth_p", term, lr0, 1, p_lr))
+        rows.append(_row("firth_exp_b", term, math.exp(beta[j]), p=p_lr,
+                         ci_low=math.exp(lo), ci_high=math.exp(hi)))
+    return rows
+
+
+def _hosmer_lemeshow(y: np.ndarray, prob: np.ndarray, n_groups: int = 10,
+                     ) -> tuple[float, int, float, int] | str:
+    """Hosmer-Lemeshow statistic with SPSS-style grouping by deciles of risk.
+
+    Cases are sorted by predicted probability; cases with the same predicted probability (a
+    "block", rounded to 10 decimals) are never split: a block goes to the decile in which its
+    last case falls, ``ceil(10 * cumulative count / n)``. Deciles that receive no block are
+    dropped, so heavy ties give fewer groups. HL = sum over groups and both outcomes of
+    (O - E)² / E, df = groups - 2.
+
+    Returns (statistic, df, p, groups) or a reason string when fewer than 3 groups remain.
+    """
+    order = np.argsort(prob, kind="mergesort")
+    ps, ys = prob[order], y[order]
+    n = len(ps)
+    key = np.round(ps, 10)
+    ends = np.r_[np.nonzero(np.diff(key))[0] + 1, n]  # exclusive end of each block
+    starts = np.r_[0, ends[:-1]]
+    group_of_block = np.ceil(n_groups * ends / n - 1e-9).astype(int)
+    stat, groups = 0.0, 0
+    for g in np.unique(group_of_block):
+        members = np.concatenate([np.arange(s, e) for s, e, gb
+                                  in zip(starts, ends, group_of_block, strict=True) if gb == g])
+        o1, e1 = ys[members].sum(), ps[members].sum()
+        o0, e0 = members.size - o1, members.size - e1
+        stat += (o1 - e1) ** 2 / e1 + (o0 - e0) ** 2 / e0
+        groups += 1
+    if groups < 3:
+        return (f"only {groups} distinct risk group(s) (ties in predicted probabilities): the "
+                "Hosmer-Lemeshow test needs at least 3 groups (df = groups - 2)")
+    df = groups - 2
+    return float(stat), df, float(stats.chi2.sf(stat, df)), groups
+
+
+def logistic_regression(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str] | str,
+    *,
+    categorical: Mapping[str, Any] | None = None,
+    cluster: str | None = None,
+    firth: bool = True,
+    cut: float = 0.5,
+) -> pd.DataFrame:
+    """Binary logistic regression as SPSS LOGISTIC REGRESSION prints it (Enter method).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per case.
+    outcome : str
+        Binary outcome, boolean or coded 0/1; the model is for P(outcome = 1 / True).
+    predictors : sequence of str
+        Predictor columns, in order. Boolean columns give a term named like the column coded
+        1 = True; numeric columns enter as they are.
+    categorical : dict, optional
+        ``{column: reference_level}``: dummy (indicator) coding with an explicit reference;
+        terms are named ``"column[level]"`` (that level versus the reference). Levels are the
+        observed ones, in category order for a categorical column, else sorted.
+    cluster : str, optional
+        Column identifying clusters (e.g. ``"firm_id"`` in a firm-year panel). Standard
+        errors, Wald tests and CIs are then cluster-robust (sandwich) by that column.
+    firth : bool, default True
+        When ML estimates do not exist because of separation, add Firth penalized-likelihood
+        estimates (rows ``firth_*``).
+    cut : float, default 0.5
+        Classification cut value: a case is predicted 1 when its predicted probability exceeds
+        ``cut``.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`STAT_COLUMNS`. Model rows (term ``""`` unless stated):
+
+        ``n``, ``n_events``, ``n_missing``
+            cases used, cases with outcome 1, cases dropped for missing values.
+        ``se_type``
+            term ``"model"`` or ``"cluster:<column>"``; value NaN.
+        ``n_clusters``
+            only with ``cluster``: number of clusters.
+        ``neg2ll_null``
+            -2 log-likelihood of the constant-only model (SPSS Block 0).
+        ``neg2ll``
+            -2 log-likelihood of the fitted model.
+        ``omnibus_chi2``
+            likelihood-ratio test of the model against the constant-only model (value, df, p).
+        ``cox_snell_r2``, ``nagelkerke_r2``
+            pseudo-R².
+        ``hosmer_lemeshow``
+            value, df (= groups - 2), p.
+        ``classification``
+            counts, terms ``"observed=0|predicted=0"``, ``"observed=0|predicted=1"``,
+            ``"observed=1|predicted=0"``, ``"observed=1|predicted=1"``.
+        ``pct_correct``
+            percentage correctly classified: terms ``"observed=0"``, ``"observed=1"`` and
+            ``"overall"``.
+
+        Then per term (predictor terms in order, ``"constant"`` last):
+
+        ``B`` (p = Wald p, CI = Wald 95% CI of B), ``se``, ``wald`` (value, df = 1, p),
+        ``exp_b`` (value, 95% CI).
+
+        When separation is detected and ``firth`` is True, per term: ``firth_B`` (CI =
+        profile penalized-likelihood 95% CI, p = penalized LR test), ``firth_se`` (from the
+        inverse information at the Firth estimate), ``firth_p`` (value = penalized
+        likelihood-ratio chi-square for B = 0, df = 1, p) and ``firth_exp_b`` (with CI).
+
+    Raises
+    ------
+    KeyError
+        If a column is missing.
+    ValueError
+        If the outcome is not binary, a predictor is neither numeric, boolean nor declared
+        categorical, ``categorical`` names a column that is not a predictor or ``cut`` is not
+        in (0, 1).
+
+    Notes
+    -----
+    Fitted by maximum likelihood with :class:`statsmodels.discrete.discrete_model.Logit`
+    (Newton-Raphson). Before fitting, the data are checked for too few cases (n < number of
+    parameters + 1), no events or no non-events, constant predictors, collinearity and
+    separation. Separation (complete or quasi-complete) is detected exactly by linear
+    programming; then every ML-based row is not estimable with a reason naming the kind of
+    separation and the predictor(s). After fitting, non-convergence or fitted probabilities
+    numerically 0 or 1 (|linear predictor| > 30) also make the ML rows not estimable, so huge
+    coefficients are never reported as "ok".
+
+    With ``cluster``, the covariance is statsmodels' cluster-robust sandwich with the
+    small-sample factor G/(G-1) (N-1)/(N-K); the likelihood-based rows (omnibus test,
+    pseudo-R², Hosmer-Lemeshow) are unchanged and ignore clustering. Firth rows are
+    model-based. SPSS itself has no cluster-robust option in LOGISTIC REGRESSION.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.tests import logistic_regression
+    >>> df = pd.DataFrame({"exports": [1, 1, 1, 0, 1, 0, 0, 0, 1, 0],
+    ...                    "sme": [False] * 5 + [True] * 5})
+    >>> res = logistic_regression(df, "exports", ["sme"])
+    >>> res.query("statistic == 'exp_b' and term == 'sme'")["value"].round(4).item()
+    0.0625
+    """
+    predictors = [predictors] if isinstance(predictors, str) else list(predictors)
+    categorical = dict(categorical or {})
+    extra = [c for c in categorical if c not in predictors]
+    if extra:
+        raise ValueError(f"categorical names columns that are not predictors: {extra!r}")
+    if not 0.0 < cut < 1.0:
+        raise ValueError(f"cut must be between 0 and 1, not {cut!r}")
+    needed = [outcome, *predictors] + ([cluster] if cluster is not None else [])
+    _require(data, needed)
+    sub = data[list(dict.fromkeys(needed))]
+    valid = sub.notna().all(axis=1).to_numpy()
+    n_missing = int((~valid).sum())
+    sub = sub.loc[valid]
+    y = _as_binary(sub[outcome], outcome)
+    x, terms, labels, problems = _design(sub, predictors, categorical)
+    n, k = x.shape
+    n_events = int(y.sum())
+
+    rows: list[dict[str, Any]] = [_row("n", "", n), _row("n_events", "", n_events),
+                                  _row("n_missing", "", n_missing)]
+    n_clusters = 0
+    if cluster is not None:
+        codes = pd.factorize(sub[cluster])[0]
+        n_clusters = int(codes.max() + 1) if n else 0
+        rows += [_row("se_type", f"cluster:{cluster}"),
+                 _row("n_clusters", f"cluster:{cluster}", n_clusters)]
+    else:
+        rows.append(_row("se_type", "model"))
+    ll0 = float(special.xlogy(n_events, n_events / n) + special.xlogy(n - n_events,
+                                                                     (n - n_events) / n)
+                ) if n else _NAN
+    if n:
+        rows.append(_row("neg2ll_null", "", -2.0 * ll0))
+    else:
+        rows.append(_na("neg2ll_null", "", "no complete cases"))
+
+    # ---- checks before fitting ---------------------------------------------------------------
+    if n == 0:
+        problems.insert(0, "no complete cases")
+    elif n_events == 0:
+        problems.insert(0, f"outcome {outcome!r} has no events (all {n} cases are 0) in this "
+                           "subset")
+    elif n_events == n:
+        problems.insert(0, f"outcome {outcome!r} has no non-events (all {n} cases are 1) in "
+                           "this subset")
+    if n and n < k + 1:
+        problems.append(f"too few cases: n = {n} < {k} parameters + 1")
+    if n and not problems:
+        for j, t in enumerate(terms[:-1]):
+            if np.all(x[:, j] == x[0, j]):
+                problems.append(f"predictor {t!r} is constant (all values = "
+                                f"{_show(float(x[0, j]))}) in this subset")
+    if n and not problems and np.linalg.matrix_rank(x) < k:
+        problems.append(f"predictors are collinear (design matrix rank "
+                        f"{np.linalg.matrix_rank(x)} < {k} parameters)")
+    if problems:
+        return _frame(rows + _model_na(terms, "; ".join(problems)))
+
+    found = _separation(x, y)
+    if found is not None:
+        why = _separation_reason(found[0], found[1], terms, x, y, labels)
+        if firth:
+            why += "; see the firth_* rows for Firth penalized-likelihood estimates"
+        rows += _model_na(terms, why)
+        if firth:
+            rows += _firth_rows(x, y, terms)
+        return _frame(rows)
+
+    # ---- maximum likelihood -------------------------------------------------------------------
+    from statsmodels.discrete.discrete_model import Logit
+
+    robust = cluster is not None and n_clusters >= 2
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = Logit(y, x)
+            if robust:
+                res = model.fit(method="newton", maxiter=100, disp=False, cov_type="cluster",
+                                cov_kwds={"groups": codes})
+            else:
+                res = model.fit(method="newton", maxiter=100, disp=False)
+    except (np.linalg.LinAlgError, ValueError) as err:
+        return _frame(rows + _model_na(terms, f"maximum-likelihood fit failed: {err}"))
+    beta = np.asarray(res.params, dtype=float)
+    eta = x @ beta
+    if not res.mle_retvals.get("converged", False):
+        return _frame(rows + _model_na(terms, "maximum likelihood did not converge in 100 "
+                                              "iterations (possible near-separation)"))
+    if not np.all(np.isfinite(beta)) or np.abs(eta).max() > 30:
+        return _frame(rows + _model_na(terms, "fitted probabilities are numerically 0 or 1 "
+                                              "(|linear predictor| > 30): estimates unreliable "
+                                              "(near-separation)"))
+    se = np.asarray(res.bse, dtype=float)
+    prob = special.expit(eta)
+    ll = float(np.sum(special.xlogy(y, prob) + special.xlogy(1 - y, 1 - prob)))
+    neg2ll = -2.0 * ll
+    omnibus = max(-2.0 * ll0 - neg2ll, 0.0)
+    cox_snell = 1.0 - math.exp(-omnibus / n)
+    max_r2 = 1.0 - math.exp(2.0 * ll0 / n)
+    rows += [_row("neg2ll", "", neg2ll),
+             _row("omnibus_chi2", "", omnibus, k - 1, stats.chi2.sf(omnibus, k - 1)),
+             _row("cox_snell_r2", "", cox_snell),
+             _row("nagelkerke_r2", "", cox_snell / max_r2)]
+    hl = _hosmer_lemeshow(y, prob)
+    if isinstance(hl, str):
+        rows.append(_na("hosmer_lemeshow", "", hl))
+    else:
+        rows.append(_row("hosmer_lemeshow", "", hl[0], hl[1], hl[2]))
+    pred = (prob > cut).astype(float)
+    for o in (0, 1):
+        for q in (0, 1):
+            rows.append(_row("classification", f"observed={o}|predicted={q}",
+                             float(np.sum((y == o) & (pred == q)))))
+    for o in (0, 1):
+        rows.append(_row("pct_correct", f"observed={o}",
+                         100.0 * np.mean(pred[y == o] == o)))
+    rows.append(_row("pct_correct", "overall", 100.0 * np.mean(pred == y)))
+
+    se_problem = ""
+    if cluster is not None and not robust:
+        se_problem = (f"cluster-robust standard errors need at least 2 clusters of {cluster!r} "
+                      f"(found {n_clusters})")
+    for j, t in enumerate(terms):
+        b = float(beta[j])
+        if se_problem or not (math.isfinite(se[j]) and se[j] > 0):
+            why = se_problem or "standard error not finite"
+            rows += [_row("B", t, b), _na("se", t, why), _na("wald", t, why, df=1),
+                     _na("exp_b", t, why)]
+            continue
+        wald = (b / se[j]) ** 2
+        p_w = float(stats.chi2.sf(wald, 1))
+        lo, hi = b - _Z95 * se[j], b + _Z95 * se[j]
+        rows += [_row("B", t, b, p=p_w, ci_low=lo, ci_high=hi), _row("se", t, se[j]),
+                 _row("wald", t, wald, 1, p_w),
+                 _row("exp_b", t, math.exp(b), p=p_w, ci_low=math.exp(lo), ci_high=math.exp(hi))]
+    return _frame(rows)
+
+
+def _model_na(terms: list[str], reason: str) -> list[dict[str, Any]]:
+    """Not-estimable rows for everything that needs the ML fit."""
+    rows = [_na("neg2ll", "", reason), _na("omnibus_chi2", "", reason),
+            _na("cox_snell_r2", "", reason), _na("nagelkerke_r2", "", reason),
+            _na("hosmer_lemeshow", "", reason)]
+    rows += [_na("classification", f"observed={o}|predicted={q}", reason)
+             for o in (0, 1) for q in (0, 1)]
+    rows += [_na("pct_correct", t, reason) for t in ("observed=0", "observed=1", "overall")]
+    for t in terms:
+        rows += [_na("B", t, reason), _na("se", t, reason), _na("wald", t, reason, df=1),
+                 _na("exp_b", t, reason)]
+    return rows
