@@ -45,16 +45,31 @@ def normalize_yes_no(mapping: dict[str, Any]) -> dict[str, Any]:
     return mapping
 
 
-def _describe(error: Any) -> str:
-    where = "config"
+def did_you_mean(word: str, choices: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, else an empty string."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _describe(error: Any, root: str = "config", schema_name: str = "the schema") -> str:
+    where = root
     for part in error.absolute_path:
-        where += f"[{part!r}]" if isinstance(part, int) else f".{part}"
+        where += f"[{part!r}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    where = where or "(top level)"
     msg = error.message
-    if error.validator == "additionalProperties":
-        msg += " (check the spelling of the key; the allowed keys are listed in "
-        msg += "workflow/schemas/config.schema.yaml)"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list((error.schema.get("properties") or {}))
+        unknown = [k for k in error.instance if k not in allowed]
+        parts = [f"unknown key {k!r}{did_you_mean(k, allowed)}" for k in unknown]
+        msg = "; ".join(parts) + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+        msg += f" (see {schema_name})"
     elif error.validator == "enum":
-        msg = f"value {error.instance!r} is not one of {error.validator_value}"
+        msg = (f"value {error.instance!r} is not one of {error.validator_value}"
+               f"{did_you_mean(error.instance, error.validator_value)}")
+    elif error.validator == "required":
+        msg = error.message.replace("is a required property", "is required but missing")
     elif error.validator == "pattern" and "propertyNames" in error.relative_schema_path:
         msg = (f"{error.instance!r} is not an allowed name: use letters, digits, '_' and '-', "
                f"starting with a letter ({error.validator_value})")
@@ -67,26 +82,30 @@ def _describe(error: Any) -> str:
     return f"{where}: {msg}"
 
 
+def schema_errors(obj: Any, schema: dict[str, Any], root: str, schema_name: str) -> list[str]:
+    """Every way ``obj`` does not match a JSON schema, as sentences naming where and why."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    return [_describe(e, root, schema_name) for e in errors]
+
+
 def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
     """Check a configuration against the schema, then check the files it names.
 
     Returns the configuration with schema defaults filled in. Raises
     :class:`PipelineInputError` listing every problem, each with its location in the config.
     """
-    import jsonschema
-
     config = copy.deepcopy(config)
     for panel in (config.get("panels") or {}).values():
         if isinstance(panel, dict) and isinstance(panel.get("mapping"), dict):
             normalize_yes_no(panel["mapping"])
     schema = load_yaml(schema_path)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    errors = schema_errors(config, schema, "config", f"analysis/schemas/{Path(schema_path).name}")
     if errors:
         raise PipelineInputError(
-            f"the configuration does not match {Path(schema_path).name}:",
-            [_describe(e) for e in errors],
-        )
+            f"the configuration does not match {Path(schema_path).name}:", errors)
     config.setdefault("presets_dir", "config/presets")
     config.setdefault("per_country", True)
     problems = []
@@ -159,21 +178,17 @@ def _check_presets(config: dict[str, Any]) -> list[str]:
 
 def _check_preset_content(preset: Any, path: Path) -> None:
     """A mapping preset must be a mapping that the config schema accepts (typos are errors)."""
-    import jsonschema
-
     if not isinstance(preset, dict):
         raise PipelineInputError(f"{path}: a mapping preset must be a YAML mapping (rename:, "
                                  f"sum:, missing_codes:, yes_no:, scale:, constants:)")
     schema = load_yaml(SCHEMA_PATH)
     mapping_schema = schema["properties"]["panels"]["additionalProperties"]["properties"]["mapping"]
-    validator = jsonschema.Draft202012Validator(mapping_schema)
-    errors = sorted(validator.iter_errors(preset), key=lambda e: list(map(str, e.absolute_path)))
+    errors = schema_errors(preset, mapping_schema, "preset",
+                           "panels.*.mapping in analysis/schemas/config.schema.yaml")
     if errors:
         raise PipelineInputError(
             f"{path}: the mapping preset does not match the mapping schema "
-            "(panels.*.mapping in workflow/schemas/config.schema.yaml):",
-            [_describe(e).replace("config", "preset", 1) for e in errors],
-        )
+            "(panels.*.mapping in analysis/schemas/config.schema.yaml):", errors)
 
 
 def resolve_mapping(mapping: dict[str, Any], presets_dir: str | Path) -> dict[str, Any]:

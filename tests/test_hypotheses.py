@@ -60,10 +60,39 @@ def test_check_specs_lists_every_problem():
     with pytest.raises(PipelineInputError) as exc:
         check_specs(bad)
     msg = str(exc.value)
-    assert "test 'ttest' is not one of" in msg
-    assert "exactly two `levels`" in msg
+    assert "hypotheses.H9.tests[0].test: value 'ttest' is not one of" in msg
+    assert "hypotheses.H9.tests[0].group: 'levels' is required but missing" in msg
     assert "id 'a' is used twice" in msg
-    assert "expected_direction must be one of" in msg
+    assert "hypotheses.H9.tests[1].expected_direction: value 'down' is not one of" in msg
+
+
+def test_misspelt_spec_key_is_an_error_with_a_did_you_mean():
+    spec = {"id": "a", "test": "crosstab", "outcome": "y", "group": SIZE,
+            "expected_directon": "negative"}
+    with pytest.raises(PipelineInputError) as exc:
+        check_specs(_specs([spec]))
+    assert ("hypotheses.H9.tests[0]: unknown key 'expected_directon' (did you mean "
+            "'expected_direction'?)") in str(exc.value)
+
+
+def test_misspelt_test_name_and_rule_get_a_did_you_mean():
+    spec = {"id": "a", "test": "mann_whitny", "outcome": "y", "group": SIZE}
+    specs = _specs([spec])
+    specs["default_rule"] = "studdy"
+    with pytest.raises(PipelineInputError) as exc:
+        check_specs(specs)
+    msg = str(exc.value)
+    assert "(did you mean 'mann_whitney'?)" in msg
+    assert "default_rule: 'studdy' is not one of the rules" in msg
+    assert "(did you mean 'study'?)" in msg
+
+
+def test_schema_ships_inside_the_package():
+    from importlib import resources
+
+    files = resources.files("analysis") / "schemas"
+    assert (files / "hypotheses.schema.yaml").is_file()
+    assert (files / "config.schema.yaml").is_file()
 
 
 def test_crosstab_counts_and_direction_follow_the_data():

@@ -10,16 +10,14 @@ from analysis.engine.specs import _label
 from analysis.stats.normality import lilliefors, shapiro_wilk
 
 
-def _p_text(p: float) -> str:
-    return "p < .001" if p < 0.001 else f"p = {p:.3f}".replace("0.", ".", 1)
-
-
 def normality_choice(values: pd.Series, groups: pd.Series, labels: list[str],
                      alpha: float) -> tuple[bool, str]:
     """Is the outcome normal in both groups? Returns (normal, explanation).
 
     Normal means: in each group both K-S (Lilliefors) and Shapiro-Wilk have p >= alpha. A group
-    too small for a test counts as not normal (normality cannot be assumed).
+    too small for a test counts as not normal (normality cannot be assumed). The explanation
+    names the groups and tests that reject normality, not their p-values (those are in the
+    normality table, formatted by the render layer).
     """
     failing = []
     for label in labels:
@@ -29,7 +27,7 @@ def normality_choice(values: pd.Series, groups: pd.Series, labels: list[str],
             if res["status"] != "ok":
                 notes.append(f"{name} not assessable, n = {x.size}")
             elif res["p"] < alpha:
-                notes.append(f"{name} {_p_text(res['p'])}")
+                notes.append(f"{name} p < {alpha:g}")
         if notes:
             failing.append(f"{label} ({', '.join(dict.fromkeys(notes))})")
     if not failing:

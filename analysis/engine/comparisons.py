@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis import stats as st
 from analysis.columns import (
     RESULT_COLUMNS,
     STAT_COLUMNS,
 )
 from analysis.engine.choice import auto_choice, normality_choice
 from analysis.engine.specs import _label
+from analysis.stats import registry
 from analysis.stats.multiplicity import benjamini_hochberg, holm
 
 
 # --------------------------------------------------------------------------- one comparison
-def _focus_name(label: str) -> str:
-    return "is_" + re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
-
-
 def _not_estimable(statistic: str, reason: str) -> pd.DataFrame:
     return pd.DataFrame([{"statistic": statistic, "term": "", "value": np.nan, "df": np.nan,
                           "p": np.nan, "ci_low": np.nan, "ci_high": np.nan,
@@ -36,18 +31,6 @@ def _pick(rows: pd.DataFrame, statistic: str, term: str | None = None) -> int | 
         mask &= rows["term"] == term
     idx = rows.index[mask]
     return int(idx[0]) if len(idx) else None
-
-
-SIGN_TOLERANCE = 1e-9
-
-
-def _sign(value: float) -> str:
-    """Direction of a difference; |value| below :data:`SIGN_TOLERANCE` counts as none."""
-    if value is None or not np.isfinite(value):
-        return ""
-    if abs(value) < SIGN_TOLERANCE:
-        return "none"
-    return "positive" if value > 0 else "negative"
 
 
 def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alpha: float,
@@ -71,25 +54,26 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
 
     missing = [v for v in (outcome, var) if v not in data.columns or data[v].isna().all()]
     if missing:
-        primary = {"crosstab": "pearson_chi2", "logit": "wald"}.get(kind, "mann_whitney_u")
-        return base | {"rows": _not_estimable(primary, f"variable {missing[0]!r} is not "
+        decides = registry.entry(kind).decides if kind in registry.REGISTRY else "test"
+        return base | {"rows": _not_estimable(decides, f"variable {missing[0]!r} is not "
                                               "available in this panel").assign(role="test")}
     sub = data[data[var].isin(levels)].copy()
     sub["_group"] = sub[var].map(dict(zip(levels, labels, strict=True))).astype(object)
     binary_outcome = pd.api.types.is_bool_dtype(sub[outcome])
 
-    # pooled scope: firm-clustered logit for binary outcomes, firm means for metric ones
+    # pooled scope: the entry's pooled test (a firm-clustered logit with year dummies for
+    # binary outcomes), or the same test on firm means for metric outcomes
+    why = ""
     if scope == "pooled":
-        if binary_outcome or kind in ("crosstab", "logit"):
-            kind, why = "logit", ("pooled over years: logit with year dummies, standard errors "
-                                  "clustered by firm")
+        pooled = registry.entry(kind).pooled_test if kind in registry.REGISTRY else ""
+        if binary_outcome or pooled:
+            kind = pooled or "logit"
+            why = "pooled over years: logit with year dummies, standard errors clustered by firm"
         else:
             keep = ["firm_id", "_group"]
             sub = sub.groupby(keep, observed=True, sort=True)[outcome].mean().reset_index()
             why = "pooled over years: firm means over the years"
-    else:
-        why = ""
-    if kind in ("auto", "mann_whitney", "welch_t"):
+    if kind == "auto" or "metric" in registry.entry(kind).outcomes:
         normal, note = normality_choice(sub[outcome], sub["_group"], labels, alpha)
         if kind == "auto" and choice is not None:
             kind = choice[0]
@@ -99,11 +83,9 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
             kind = "welch_t" if normal else "mann_whitney"
             why = "; ".join(filter(None, [why, f"auto: {note} -> {kind}"]))
         else:
-            why = "; ".join(filter(None, [why, f"configured: {kind} (normality: {note})"]))
-    elif kind == "crosstab":
-        why = "configured: crosstab (categorical outcome)"
-    elif kind == "logit" and scope != "pooled":
-        why = "configured: binary logistic regression"
+            why = "; ".join(filter(None, [why, f"{registry.entry(kind).why} (normality: {note})"]))
+    elif not why:
+        why = registry.entry(kind).why
 
     n1 = int((sub["_group"] == labels[0]).sum() - sub.loc[sub["_group"] == labels[0],
                                                              outcome].isna().sum())
@@ -111,64 +93,20 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
                                                              outcome].isna().sum())
     out = base | {"test": kind, "test_reason": why, "n_group1": n1, "n_group2": n2}
 
-    if kind == "crosstab":
-        positive = spec.get("positive", True)
-        rows = st.crosstab(sub, "_group", outcome, row_order=labels, positive=positive)
-        primary = _pick(rows, "pearson_chi2")
-        small = _pick(rows, "cells_expected_lt5")
-        fisher = _pick(rows, "fisher_exact")
-        if (primary is not None and small is not None and fisher is not None
-                and rows.at[small, "value"] > 0 and rows.at[fisher, "status"] == "ok"
-                and spec.get("small_expected", "fisher") == "fisher"):
-            primary = fisher
-            out["test_reason"] += (f"; {int(rows.at[small, 'value'])} cell(s) with expected "
-                                   "count < 5: Fisher's exact test decides")
-        effect = _pick(rows, "phi") if _pick(rows, "phi") is not None else _pick(rows, "cramers_v")
-        rd = _pick(rows, "risk_difference")
-        direction = _sign(rows.at[rd, "value"]) if rd is not None else ""
-    elif kind == "mann_whitney":
-        rows = st.mann_whitney(sub, outcome, "_group", groups=tuple(labels))
-        primary, effect = _pick(rows, "z"), _pick(rows, "r")
-        rb = _pick(rows, "rank_biserial")
-        direction = _sign(rows.at[rb, "value"]) if rb is not None else ""
-    elif kind == "welch_t":
-        rows = st.welch_t(sub, outcome, "_group", groups=tuple(labels))
-        primary, effect = _pick(rows, "t"), _pick(rows, "hedges_g")
-        md = _pick(rows, "mean_difference")
-        direction = _sign(rows.at[md, "value"]) if md is not None else ""
-    else:  # logit
-        focus = _focus_name(labels[0])
-        sub[focus] = (sub["_group"] == labels[0]).astype(float)
-        y = sub[outcome]
-        if binary_outcome:
-            positive = spec.get("positive", True)
-            sub["_y"] = (y == positive).astype(float).where(y.notna())
-        else:
-            sub["_y"] = y
-        controls = [c for c in spec.get("controls", []) if c in sub.columns]
-        categorical = dict(spec.get("categorical") or {})
-        dropped = []
-        for c in list(controls):
-            if sub[c].nunique(dropna=True) < 2:
-                controls.remove(c)
-                categorical.pop(c, None)
-                dropped.append(c)
-        if dropped:
-            out["test_reason"] += f"; controls dropped (constant in this subset): {dropped}"
-        cluster = None
-        if scope == "pooled":
-            yrs = sorted(years)
-            if len(yrs) > 1:
-                sub["year_"] = sub["year"].astype(int).astype(str)
-                controls.append("year_")
-                categorical["year_"] = str(yrs[0])
-            cluster = "firm_id"
-        rows = st.logistic_regression(sub, "_y", [focus, *controls], categorical=categorical,
-                                      cluster=cluster)
-        primary, effect = _pick(rows, "wald", focus), _pick(rows, "exp_b", focus)
-        b = _pick(rows, "B", focus)
-        direction = (_sign(rows.at[b, "value"]) if b is not None
-                     and rows.at[b, "status"] == "ok" else "")
+    entry = registry.entry(kind)
+    comp = entry.compare(sub, outcome, labels, spec, pooled=scope == "pooled", years=years)
+    rows = comp.rows
+    if comp.note:
+        out["test_reason"] = "; ".join(filter(None, [out["test_reason"], comp.note]))
+    focus = registry.focus_name(labels[0])
+    primary = _pick(rows, comp.decides, comp.decides_term or None)
+    eff = entry.effect
+    effect = next((i for name in (eff.statistic, *eff.fallbacks)
+                   if (i := _pick(rows, name, focus if eff.term == "focus" else None))
+                   is not None), None)
+    d = _pick(rows, entry.direction, focus if entry.direction_term == "focus" else None)
+    direction = (registry.sign(rows.at[d, "value"]) if d is not None
+                 and rows.at[d, "status"] == "ok" else "")
     rows = rows.copy()
     rows["role"] = "detail"
     if primary is not None:

@@ -1,0 +1,384 @@
+"""The test registry: one entry per test the engine can run, holding all the rest of the code
+needs to know about it.
+
+An entry (:class:`TestEntry`) names the test's function (one of :mod:`analysis.stats`), how the
+engine calls it on a two-group comparison (``compare``), the row whose p decides significance,
+the row whose sign gives the direction, its effect size (scale and no-effect value), what a
+forest plot draws, the SPSS tables that render it, and the sentences the methods section and the
+"why this test" column print. The engine (:mod:`analysis.engine.comparisons`), the tables
+(:mod:`analysis.render.spss`, :mod:`analysis.render.journal`), the figures and the report read
+the registry; nothing else special-cases a test by name.
+
+Adding a test is one function plus one entry (:func:`register`). An entry missing one of its
+parts, or naming a row its function never returns, fails when the registry is built (at import),
+never silently in a figure: :func:`check_entry` lists every missing part.
+
+Examples
+--------
+>>> from analysis.stats.registry import REGISTRY, entry
+>>> sorted(REGISTRY)
+['crosstab', 'logit', 'mann_whitney', 'welch_t']
+>>> entry("mann_whitney").effect.statistic, entry("mann_whitney").effect.null
+('r', 0.0)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "REGISTRY",
+    "Comparison",
+    "Effect",
+    "RegistryError",
+    "TableSpec",
+    "TestEntry",
+    "check_entry",
+    "entry",
+    "register",
+]
+
+SCALES = ("linear", "log")
+
+
+class RegistryError(TypeError):
+    """A test registered without one of its parts."""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An effect size as tables and forest plots show it.
+
+    ``statistic`` is the row name in the test's tidy frame, ``term`` its term (``"focus"`` for
+    the group term of a model), ``label`` the short name printed beside the number, ``scale``
+    ``"linear"`` or ``"log"`` (odds ratios), ``null`` the value of no effect (0 or 1), and
+    ``axis`` the forest-plot axis title. ``fallbacks`` are rows used in order when the first is
+    absent (Cramér's V beside phi for tables larger than 2x2; the Haldane odds ratio).
+    """
+
+    statistic: str
+    label: str
+    scale: str
+    null: float
+    axis: str
+    term: str = ""
+    fallbacks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A declarative SPSS-style table: one row per comparison, one column per statistic.
+
+    ``columns`` are ``(statistic, field, header)`` triples: the number in column ``field``
+    (``value``, ``df``, ``p``, ``ci_low``, ``ci_high``) of the row ``statistic`` of each
+    comparison. A new test needs no table code: its entry lists TableSpecs, and
+    :mod:`analysis.render.spss` renders them. ``builder`` names a hand-made layout instead
+    (crosstab cells, Variables in the Equation, ...), looked up in the render layer's builders.
+    """
+
+    stem: str
+    title: str
+    columns: tuple[tuple[str, str, str], ...] = ()
+    builder: str = ""
+
+
+@dataclass
+class Comparison:
+    """What a test's ``compare`` adapter returns to the engine for one comparison."""
+
+    rows: pd.DataFrame
+    decides: str
+    decides_term: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TestEntry:
+    """Everything the engine, tables, figures and report need to know about one test."""
+
+    name: str
+    label: str
+    family: str
+    function: Callable[..., pd.DataFrame]
+    compare: Callable[..., Comparison]
+    decides: str
+    direction: str
+    direction_meaning: str
+    effect: Effect
+    forest: Effect
+    statistic_label: str
+    tables: tuple[TableSpec, ...]
+    methods: str
+    why: str
+    outcomes: tuple[str, ...]
+    pooled_test: str = ""
+    direction_term: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+REQUIRED_TEXT = ("name", "label", "family", "decides", "direction", "direction_meaning",
+                 "statistic_label", "methods", "why")
+
+
+def check_entry(e: TestEntry) -> list[str]:
+    """Every part an entry lacks, as sentences (empty when complete)."""
+    problems = [f"`{k}` is empty" for k in REQUIRED_TEXT if not str(getattr(e, k, "")).strip()]
+    for k in ("function", "compare"):
+        if not callable(getattr(e, k, None)):
+            problems.append(f"`{k}` is not a function")
+    doc = getattr(e.function, "__doc__", "") or ""
+    if callable(e.function) and ">>>" not in doc:
+        problems.append(f"function {getattr(e.function, '__name__', e.function)!r} has no "
+                        "docstring example (doctest)")
+    for k in ("effect", "forest"):
+        eff = getattr(e, k, None)
+        if not isinstance(eff, Effect):
+            problems.append(f"`{k}` is not an Effect")
+            continue
+        if not eff.statistic or not eff.label or not eff.axis:
+            problems.append(f"`{k}` needs statistic, label and axis")
+        if eff.scale not in SCALES:
+            problems.append(f"`{k}.scale` is {eff.scale!r}, not one of {SCALES}")
+        if eff.scale == "log" and eff.null != 1.0:
+            problems.append(f"`{k}`: a log-scale effect has no-effect value 1, not {eff.null}")
+        if eff.scale == "linear" and eff.null != 0.0:
+            problems.append(f"`{k}`: a linear effect has no-effect value 0, not {eff.null}")
+    if not e.tables:
+        problems.append("`tables` is empty: a test needs at least one table that renders it")
+    for t in e.tables:
+        if not isinstance(t, TableSpec) or not t.stem or not t.title:
+            problems.append(f"table {t!r} needs a stem and a title")
+        elif bool(t.columns) == bool(t.builder):
+            problems.append(f"table {t.stem!r} needs either columns or a builder (not both)")
+    if not e.outcomes or set(e.outcomes) - {"binary", "categorical", "metric"}:
+        problems.append("`outcomes` must list binary, categorical and/or metric")
+    if e.name and not re.fullmatch(r"[a-z][a-z0-9_]*", e.name):
+        problems.append(f"name {e.name!r} must be lower_snake_case")
+    return problems
+
+
+REGISTRY: dict[str, TestEntry] = {}
+
+
+def register(e: TestEntry) -> TestEntry:
+    """Add an entry; raise :class:`RegistryError` naming every missing part."""
+    problems = check_entry(e)
+    if e.name in REGISTRY:
+        problems.append(f"a test named {e.name!r} is already registered")
+    if problems:
+        raise RegistryError(f"test {e.name or '?'!r} cannot be registered: "
+                            + "; ".join(problems))
+    REGISTRY[e.name] = e
+    return e
+
+
+def entry(name: str) -> TestEntry:
+    """The entry of a test; a clear error with a did-you-mean for an unknown name."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(REGISTRY), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KeyError(f"no test named {name!r}{hint}; registered tests: "
+                       f"{', '.join(sorted(REGISTRY))}") from None
+
+
+# --------------------------------------------------------------------------- adapters
+# A ``compare`` adapter receives the comparison's rows with a ``_group`` column holding the two
+# group labels, the outcome column name, the two labels (first, second) and the spec; it calls
+# the test's function and says which row decides.
+
+
+def _compare_crosstab(sub: pd.DataFrame, outcome: str, labels: list[str],
+                      spec: Mapping[str, Any], **_: Any) -> Comparison:
+    from analysis.stats.contingency import crosstab
+
+    rows = crosstab(sub, "_group", outcome, row_order=labels,
+                    positive=spec.get("positive", True))
+    small = rows.loc[rows["statistic"] == "cells_expected_lt5", "value"]
+    fisher = rows.loc[rows["statistic"] == "fisher_exact", "status"]
+    if (len(small) and small.iloc[0] > 0 and len(fisher) and fisher.iloc[0] == "ok"
+            and spec.get("small_expected", "fisher") == "fisher"):
+        return Comparison(rows, "fisher_exact",
+                          note=f"{int(small.iloc[0])} cell(s) with expected count < 5: "
+                               "Fisher's exact test decides")
+    return Comparison(rows, "pearson_chi2")
+
+
+def _compare_mann_whitney(sub: pd.DataFrame, outcome: str, labels: list[str],
+                          spec: Mapping[str, Any], **_: Any) -> Comparison:
+    from analysis.stats.nonparametric import mann_whitney
+
+    return Comparison(mann_whitney(sub, outcome, "_group", groups=tuple(labels)), "z")
+
+
+def _compare_welch(sub: pd.DataFrame, outcome: str, labels: list[str],
+                   spec: Mapping[str, Any], **_: Any) -> Comparison:
+    from analysis.stats.parametric import welch_t
+
+    return Comparison(welch_t(sub, outcome, "_group", groups=tuple(labels)), "t")
+
+
+def focus_name(label: str) -> str:
+    """The model term of the first group (``is_SME``) in a logit."""
+    return "is_" + re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
+
+
+def _compare_logit(sub: pd.DataFrame, outcome: str, labels: list[str],
+                   spec: Mapping[str, Any], *, pooled: bool = False,
+                   years: list[int] | None = None, **_: Any) -> Comparison:
+    from analysis.stats.regression import logistic_regression
+
+    sub = sub.copy()
+    focus = focus_name(labels[0])
+    sub[focus] = (sub["_group"] == labels[0]).astype(float)
+    y = sub[outcome]
+    if pd.api.types.is_bool_dtype(y):
+        sub["_y"] = (y == spec.get("positive", True)).astype(float).where(y.notna())
+    else:
+        sub["_y"] = y
+    controls = [c for c in spec.get("controls", []) if c in sub.columns]
+    categorical = dict(spec.get("categorical") or {})
+    dropped = []
+    for c in list(controls):
+        if sub[c].nunique(dropna=True) < 2:
+            controls.remove(c)
+            categorical.pop(c, None)
+            dropped.append(c)
+    note = f"controls dropped (constant in this subset): {dropped}" if dropped else ""
+    cluster = None
+    if pooled:
+        yrs = sorted(years or [])
+        if len(yrs) > 1:
+            sub["year_"] = sub["year"].astype(int).astype(str)
+            controls.append("year_")
+            categorical["year_"] = str(yrs[0])
+        cluster = "firm_id"
+    rows = logistic_regression(sub, "_y", [focus, *controls], categorical=categorical,
+                               cluster=cluster)
+    return Comparison(rows, "wald", decides_term=focus, note=note)
+
+
+# --------------------------------------------------------------------------- entries
+def _build() -> None:
+    from analysis.stats.contingency import crosstab
+    from analysis.stats.nonparametric import mann_whitney
+    from analysis.stats.parametric import welch_t
+    from analysis.stats.regression import logistic_regression
+
+    odds = Effect("odds_ratio", "OR", "log", 1.0,
+                  "Odds ratio, group 1 vs group 2 (log scale)",
+                  fallbacks=("odds_ratio_haldane",))
+    register(TestEntry(
+        name="crosstab", label="Pearson chi-square (crosstab)", family="contingency",
+        function=crosstab, compare=_compare_crosstab,
+        decides="pearson_chi2", direction="risk_difference",
+        direction_meaning="risk difference (share of group 1 minus share of group 2)",
+        effect=Effect("phi", "phi", "linear", 0.0, "phi (signed like ad - bc)",
+                      fallbacks=("cramers_v",)),
+        forest=odds, statistic_label="Pearson chi2",
+        tables=(TableSpec("crosstab_counts", "Crosstabulation", builder="crosstab_counts"),
+                TableSpec("chi_square_tests", "Chi-Square Tests", builder="chi_square_tests"),
+                TableSpec("symmetric_measures", "Symmetric Measures",
+                          builder="symmetric_measures"),
+                TableSpec("risk_estimate", "Risk Estimate", builder="risk_estimate")),
+        methods=("Categorical outcomes were compared with Pearson's chi-square test without "
+                 "continuity correction (the Yates-corrected, likelihood-ratio and Fisher's "
+                 "exact tests are reported beside it; Fisher's exact test decides when an "
+                 "expected count is below 5), with phi or Cramér's V as the effect size."),
+        why="configured: crosstab (categorical outcome)",
+        outcomes=("binary", "categorical"), pooled_test="logit",
+        labels={"pearson_chi2": "Pearson chi2", "fisher_exact": "Fisher's exact",
+                "phi": "phi", "cramers_v": "Cramér's V", "odds_ratio": "OR",
+                "odds_ratio_haldane": "OR (Haldane)"},
+    ))
+    register(TestEntry(
+        name="mann_whitney", label="Mann-Whitney U", family="nonparametric",
+        function=mann_whitney, compare=_compare_mann_whitney,
+        decides="z", direction="rank_biserial",
+        direction_meaning="rank-biserial correlation (group 1 above group 2 is positive)",
+        effect=Effect("r", "r", "linear", 0.0, "r = Z/√N (Mann-Whitney)"),
+        forest=Effect("r", "r", "linear", 0.0, "r = Z/√N (Mann-Whitney)"),
+        statistic_label="Z",
+        tables=(TableSpec("mw_ranks", "Ranks", builder="mw_ranks"),
+                TableSpec("mw_test_statistics", "Test Statistics",
+                          builder="mw_test_statistics")),
+        methods=("Metric outcomes that were not normal were compared with the Mann-Whitney U "
+                 "test (Z from the tie-corrected normal approximation without continuity "
+                 "correction, exact p for small samples), with r = Z/√N and the rank-biserial "
+                 "correlation as effect sizes."),
+        why="configured: mann_whitney",
+        outcomes=("metric",),
+        labels={"z": "Z", "r": "r", "mann_whitney_u": "U"},
+    ))
+    register(TestEntry(
+        name="welch_t", label="Welch t-test", family="parametric",
+        function=welch_t, compare=_compare_welch,
+        decides="t", direction="mean_difference",
+        direction_meaning="mean difference (group 1 minus group 2)",
+        effect=Effect("hedges_g", "Hedges g", "linear", 0.0, "Hedges g (t-test)"),
+        forest=Effect("hedges_g", "g", "linear", 0.0, "Hedges g (t-test)"),
+        statistic_label="t",
+        tables=(TableSpec("welch_t", "Independent Samples Test (Welch)", builder="welch_t"),),
+        methods=("Metric outcomes that were normal in both groups were compared with Welch's "
+                 "unequal-variance t-test, with Hedges' g as the effect size."),
+        why="configured: welch_t",
+        outcomes=("metric",),
+        labels={"t": "t", "hedges_g": "Hedges g"},
+    ))
+    register(TestEntry(
+        name="logit", label="Binary logistic regression", family="regression",
+        function=logistic_regression, compare=_compare_logit,
+        decides="wald", direction="B", direction_term="focus",
+        direction_meaning="B of the group-1 term (log odds of group 1 minus group 2)",
+        effect=Effect("exp_b", "Exp(B)", "log", 1.0,
+                      "Exp(B), odds ratio of group 1 vs group 2 (log scale)", term="focus"),
+        forest=Effect("exp_b", "Exp(B)", "log", 1.0,
+                      "Odds ratio, group 1 vs group 2 (log scale)", term="focus"),
+        statistic_label="Wald",
+        tables=(TableSpec("logit_variables", "Variables in the Equation",
+                          builder="logit_variables"),
+                TableSpec("logit_model_summary", "Model Summary", builder="logit_model_summary"),
+                TableSpec("logit_omnibus", "Omnibus Tests of Model Coefficients",
+                          builder="logit_omnibus"),
+                TableSpec("logit_hosmer_lemeshow", "Hosmer and Lemeshow Test",
+                          builder="logit_hosmer_lemeshow"),
+                TableSpec("logit_classification", "Classification Table",
+                          builder="logit_classification")),
+        methods=("Binary outcomes were also modelled by binary logistic regression (Wald test "
+                 "of the group term, Exp(B) with its 95% CI, omnibus test, Cox & Snell and "
+                 "Nagelkerke R², Hosmer-Lemeshow test, classification at cut 0.5); separation "
+                 "is detected exactly and reported with Firth estimates, never as huge "
+                 "coefficients."),
+        why="configured: binary logistic regression",
+        outcomes=("binary",), pooled_test="logit",
+        labels={"wald": "Wald", "exp_b": "Exp(B)", "firth_exp_b": "Exp(B) Firth"},
+    ))
+
+
+def statistic_label(name: str) -> str:
+    """The printed name of a statistic, from whichever entry labels it (else the name)."""
+    for e in REGISTRY.values():
+        if name in e.labels:
+            return e.labels[name]
+    return name
+
+
+def sign(value: float, tolerance: float = 1e-9) -> str:
+    """Direction of a difference: positive, negative, none (|value| < tolerance) or ''."""
+    if value is None or not np.isfinite(value):
+        return ""
+    if abs(value) < tolerance:
+        return "none"
+    return "positive" if value > 0 else "negative"
+
+
+_build()
