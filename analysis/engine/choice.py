@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.engine.specs import _label
+from analysis.engine.specs import group_labels
 from analysis.stats.normality import lilliefors, shapiro_wilk
 
 
@@ -36,26 +36,23 @@ def normality_choice(values: pd.Series, groups: pd.Series, labels: list[str],
     return False, "not normal: " + "; ".join(failing)
 
 
-def auto_choice(data: pd.DataFrame, spec: dict[str, Any], years: list[int],
+def auto_choice(by_year: dict[int, pd.DataFrame], spec: dict[str, Any],
                 alpha: float) -> tuple[str, str]:
     """One test for every year of an ``auto`` spec (within one stratum).
 
-    Welch's t-test when the outcome is normal in both groups in every year (K-S Lilliefors and
+    ``by_year`` maps each year to its rows (both groups, with their ``_group`` label). Welch's
+    t-test when the outcome is normal in both groups in every year (K-S Lilliefors and
     Shapiro-Wilk at ``alpha``), otherwise Mann-Whitney for every year and the pooled scope, so
     that effect sizes are comparable across years (the study tested normality first and then
     used one family of tests).
     """
-    g = spec["group"]
-    var, levels = g["variable"], list(g["levels"])
-    labels = [str(x) for x in g.get("labels", [_label(lv) for lv in levels])]
+    labels = group_labels(spec["group"])
     outcome = spec["outcome"]
-    if outcome not in data.columns or var not in data.columns:
-        return "mann_whitney", "auto: outcome not available"
     failures = []
-    for y in years:
-        sub = data[(data["year"] == y) & data[var].isin(levels)]
-        groups = sub[var].map(dict(zip(levels, labels, strict=True))).astype(object)
-        normal, note = normality_choice(sub[outcome], groups, labels, alpha)
+    for y, sub in by_year.items():
+        if outcome not in sub.columns:
+            return "mann_whitney", "auto: outcome not available"
+        normal, note = normality_choice(sub[outcome], sub["_group"], labels, alpha)
         if not normal:
             parts = note.removeprefix("not normal: ").split("; ")
             bad = [part.split(" (", 1)[0] for part in parts]
@@ -65,5 +62,3 @@ def auto_choice(data: pd.DataFrame, spec: dict[str, Any], years: list[int],
                            "year")
     return "mann_whitney", ("auto: not normal in " + ", ".join(failures)
                             + " -> mann_whitney for every year")
-
-

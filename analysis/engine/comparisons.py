@@ -13,7 +13,7 @@ from analysis.columns import (
     STAT_COLUMNS,
 )
 from analysis.engine.choice import auto_choice, normality_choice
-from analysis.engine.specs import _label
+from analysis.engine.specs import _label, group_labels
 from analysis.stats import registry
 from analysis.stats.multiplicity import benjamini_hochberg, holm
 
@@ -34,31 +34,39 @@ def _pick(rows: pd.DataFrame, statistic: str, term: str | None = None) -> int | 
 
 
 def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alpha: float,
-                   years: Iterable[int] = (),
-                   choice: tuple[str, str] | None = None) -> dict[str, Any]:
+                   years: Iterable[int] = (), choice: tuple[str, str] | None = None,
+                   unavailable: str = "") -> dict[str, Any]:
     """Run one comparison of a test spec on a subset (one year, or all years when pooled).
 
-    ``choice`` = (test, reason) fixes the test of an ``auto`` spec (see :func:`auto_choice`);
-    without it an ``auto`` spec decides on this subset's normality alone.
+    ``data`` holds the subset's rows with the spec's variables. ``choice`` = (test, reason)
+    fixes the test of an ``auto`` spec (see :func:`auto_choice`); without it an ``auto`` spec
+    decides on this subset's normality alone. ``unavailable`` names a variable the whole panel
+    lacks (the comparison is then not estimable, with that reason).
 
     Returns a dict with ``rows`` (the test function's tidy rows with a ``role`` column), ``test``,
     ``test_reason``, ``n_group1``, ``n_group2`` and ``observed_direction``.
     """
     g = spec["group"]
     var, levels = g["variable"], list(g["levels"])
-    labels = [str(x) for x in g.get("labels", [_label(lv) for lv in levels])]
+    labels = group_labels(g)
     outcome = spec["outcome"]
     kind = spec["test"]
     base = {"test": kind, "test_reason": "", "n_group1": 0, "n_group2": 0,
             "observed_direction": ""}
 
-    missing = [v for v in (outcome, var) if v not in data.columns or data[v].isna().all()]
-    if missing:
-        decides = registry.entry(kind).decides if kind in registry.REGISTRY else "test"
-        return base | {"rows": _not_estimable(decides, f"variable {missing[0]!r} is not "
+    decides = registry.entry(kind).decides if kind in registry.REGISTRY else "test"
+    if unavailable:
+        return base | {"rows": _not_estimable(decides, f"variable {unavailable!r} is not "
                                               "available in this panel").assign(role="test")}
-    sub = data[data[var].isin(levels)].copy()
-    sub["_group"] = sub[var].map(dict(zip(levels, labels, strict=True))).astype(object)
+    empty = [v for v in (outcome, var) if v not in data.columns or data[v].isna().all()]
+    if empty:
+        return base | {"rows": _not_estimable(decides, f"variable {empty[0]!r} has no observed "
+                                              "values in this subset").assign(role="test")}
+    if "_group" in data.columns:
+        sub = data
+    else:
+        sub = data[data[var].isin(levels)].copy()
+        sub["_group"] = sub[var].map(dict(zip(levels, labels, strict=True))).astype(object)
     binary_outcome = pd.api.types.is_bool_dtype(sub[outcome])
 
     # pooled scope: the entry's pooled test (a firm-clustered logit with year dummies for
@@ -87,10 +95,10 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
     elif not why:
         why = registry.entry(kind).why
 
-    n1 = int((sub["_group"] == labels[0]).sum() - sub.loc[sub["_group"] == labels[0],
-                                                             outcome].isna().sum())
-    n2 = int((sub["_group"] == labels[1]).sum() - sub.loc[sub["_group"] == labels[1],
-                                                             outcome].isna().sum())
+    present = sub[outcome].notna().to_numpy()
+    grp = sub["_group"].to_numpy()
+    n1 = int((present & (grp == labels[0])).sum())
+    n2 = int((present & (grp == labels[1])).sum())
     out = base | {"test": kind, "test_reason": why, "n_group1": n1, "n_group2": n2}
 
     entry = registry.entry(kind)
@@ -107,15 +115,16 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
     d = _pick(rows, entry.direction, focus if entry.direction_term == "focus" else None)
     direction = (registry.sign(rows.at[d, "value"]) if d is not None
                  and rows.at[d, "status"] == "ok" else "")
-    rows = rows.copy()
-    rows["role"] = "detail"
-    if primary is not None:
-        rows.loc[primary, "role"] = "test"
-    else:
-        rows = pd.concat([rows, _not_estimable("test", "no test statistic was produced")
-                         .assign(role="test")], ignore_index=True)
+    role = np.full(len(rows), "detail", dtype=object)
     if effect is not None:
-        rows.loc[effect, "role"] = "effect"
+        role[effect] = "effect"
+    if primary is not None:
+        role[primary] = "test"
+        rows = rows.assign(role=role)
+    else:
+        rows = pd.concat([rows.assign(role=role),
+                          _not_estimable("test", "no test statistic was produced")
+                          .assign(role="test")], ignore_index=True)
     ok = primary is not None and rows.at[primary, "status"] == "ok"
     out["rows"] = rows
     out["observed_direction"] = direction if ok else ""
@@ -127,6 +136,52 @@ def _population_text(pop: dict[str, Any] | None) -> str:
     if not pop:
         return "all firms"
     return "; ".join(f"{k} in {[_label(v) for v in vals]}" for k, vals in pop.items())
+
+
+def _levels_of(col: pd.Series) -> list[Any]:
+    """Stratum levels: the categories of a categorical, else the sorted observed values."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return list(col.cat.categories)
+    return sorted(col.dropna().unique())
+
+
+class _SpecData:
+    """A spec's variables extracted once from the panel, with masks the units slice by.
+
+    Every unit (year x stratum, or pooled x stratum) is a boolean mask over the spec's rows
+    (population filter applied, both group levels only); slicing a small frame by position is
+    the only pandas work per comparison.
+    """
+
+    def __init__(self, panel: pd.DataFrame, spec: dict[str, Any]) -> None:
+        g = spec["group"]
+        var, levels = g["variable"], list(g["levels"])
+        self.labels = group_labels(g)
+        pop = spec.get("population") or {}
+        wanted = [spec["outcome"], var, "firm_id", "year", spec.get("strata") or "",
+                  *pop, *(spec.get("controls") or [])]
+        cols = [c for c in dict.fromkeys(wanted) if c and c in panel.columns]
+        frame = panel[cols]
+        keep = np.ones(len(frame), dtype=bool)
+        for v, allowed in pop.items():
+            if v in frame.columns:
+                keep &= frame[v].isin(allowed).to_numpy(dtype=bool, na_value=False)
+        self.population = keep.copy()
+        code = np.full(len(frame), -1, dtype=np.int8)
+        if var in frame.columns:
+            for i, lv in enumerate(levels):
+                code[frame[var].isin([lv]).to_numpy(dtype=bool, na_value=False)] = i
+        self.in_groups = keep & (code >= 0)
+        self.frame = frame
+        self.group = np.array(self.labels, dtype=object)[np.maximum(code, 0)]
+        self.year = frame["year"].to_numpy(dtype=float, na_value=np.nan)
+
+    def subset(self, mask: np.ndarray) -> pd.DataFrame:
+        """The rows of ``mask`` in both groups, with their ``_group`` label."""
+        idx = np.flatnonzero(mask & self.in_groups)
+        sub = self.frame.take(idx)
+        sub.insert(len(sub.columns), "_group", self.group[idx])
+        return sub
 
 
 def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = "all",
@@ -156,61 +211,57 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
     scopes = specs.get("scopes", ["year", "pooled"])
     years = sorted(int(y) for y in panel["year"].dropna().unique())
     synthetic = bool(panel["synthetic"].any()) if "synthetic" in panel else False
+    absent = {c for c in panel.columns if panel[c].isna().all()}
     frames: list[pd.DataFrame] = []
     contexts: list[dict[str, Any]] = []
     for hyp, h in specs["hypotheses"].items():
         if only is not None and hyp not in only:
             continue
         for spec in h["tests"]:
-            g = spec["group"]
-            labels = [str(x) for x in g.get("labels", [_label(v) for v in g["levels"]])]
-            data = panel
+            d = _SpecData(panel, spec)
+            g, labels = spec["group"], d.labels
             pop = spec.get("population") or {}
             pop_missing = [v for v in pop if v not in panel.columns]
-            for v, allowed in pop.items():
-                if v in data.columns:
-                    data = data[data[v].isin(allowed)]
             strata_var = spec.get("strata")
-            units: list[tuple[str, Any, pd.DataFrame]] = []
+            unavailable = next((v for v in (spec["outcome"], g["variable"])
+                                if v not in panel.columns or v in absent), "")
+            year_masks = {y: d.population & (d.year == y) for y in years}
+            units: list[tuple[str, Any, np.ndarray]] = []
             for scope in scopes:
                 if scope == "year":
-                    units += [("year", y, data[data["year"] == y]) for y in years]
+                    units += [("year", y, year_masks[y]) for y in years]
                 elif scope == "pooled":
-                    units.append(("pooled", pd.NA, data))
+                    units.append(("pooled", pd.NA, d.population))
+            has_strata = bool(strata_var) and strata_var in d.frame.columns
+            stratum_levels: list[tuple[Any, np.ndarray]] = [("", np.ones(len(d.frame), bool))]
+            if has_strata:
+                col = d.frame[strata_var]
+                stratum_levels = [(lv, col.isin([lv]).to_numpy(dtype=bool, na_value=False))
+                                  for lv in _levels_of(col)]
             choices: dict[Any, tuple[str, str]] = {}
-            if spec["test"] == "auto" and not pop_missing:
-                if strata_var and strata_var in data.columns:
-                    col = data[strata_var]
-                    lvls = (list(col.cat.categories) if hasattr(col, "cat")
-                            else sorted(col.dropna().unique()))
-                    for lv in lvls:
-                        choices[str(lv)] = auto_choice(data[col == lv], spec, years, alpha)
-                else:
-                    choices[""] = auto_choice(data, spec, years, alpha)
-            for scope, year, part in units:
-                if strata_var and strata_var in part.columns:
-                    col = part[strata_var]
-                    levels = (list(col.cat.categories) if hasattr(col, "cat")
-                              else sorted(col.dropna().unique()))
-                    strata = [(lv, part[col == lv]) for lv in levels]
-                else:
-                    strata = [("", part)]
-                for level, sub in strata:
+            if spec["test"] == "auto" and not pop_missing and not unavailable:
+                for lv, smask in stratum_levels:
+                    choices[str(lv)] = auto_choice(
+                        {y: d.subset(m & smask) for y, m in year_masks.items()}, spec, alpha)
+            for scope, year, umask in units:
+                for level, smask in stratum_levels:
                     if pop_missing:
                         res = {"rows": _not_estimable(
                             "test", f"population variable {pop_missing[0]!r} is not available "
                             "in this panel").assign(role="test"), "test": spec["test"],
                             "test_reason": "", "n_group1": 0, "n_group2": 0,
                             "observed_direction": ""}
-                    elif strata_var and strata_var not in part.columns:
+                    elif strata_var and not has_strata:
                         res = {"rows": _not_estimable(
                             "test", f"stratum variable {strata_var!r} is not available in this "
                             "panel").assign(role="test"), "test": spec["test"],
                             "test_reason": "", "n_group1": 0, "n_group2": 0,
                             "observed_direction": ""}
                     else:
-                        res = run_comparison(sub, spec, scope=scope, alpha=alpha, years=years,
-                                             choice=choices.get(str(level)))
+                        res = run_comparison(d.subset(umask & smask), spec, scope=scope,
+                                             alpha=alpha, years=years,
+                                             choice=choices.get(str(level)),
+                                             unavailable=unavailable)
                     rows = res["rows"]
                     ctx = {
                         "sample": sample, "hypothesis": hyp, "spec_id": spec["id"],
