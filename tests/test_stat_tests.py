@@ -21,7 +21,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analysis.columns import STAT_COLUMNS
 from analysis.stats import crosstab, logistic_regression, mann_whitney, welch_t
-from analysis.stats.regression import _hosmer_lemeshow
+from analysis.stats.regression import _hl_groups, _hosmer_lemeshow
 
 Z = stats.norm.ppf(0.975)
 
@@ -318,6 +318,103 @@ def test_crosstab_fisher_r_by_c_too_large(monkeypatch):
     assert row["reason"].startswith("Fisher's exact test for r x c tables not computed")
 
 
+def test_crosstab_exact_2x2_tea_tasting(tea):
+    # first cell a = 0..4 with probabilities 1 16 36 16 1 (/70); Pearson = (8a - 16)^2 / 32:
+    # 8, 2, 0, 2, 8 -> P(chi2 >= 2) = (1 + 16 + 16 + 1) / 70, one-sided P(a >= 3) = 17 / 70.
+    # G orders the tables in the same way, so its exact p is the same
+    res = crosstab(tea, "poured", "guess", exact=True)
+    check_contract(res)
+    assert get(res, "pearson_chi2_exact")["p"] == pytest.approx(34 / 70)
+    assert get(res, "pearson_chi2_exact")["value"] == pytest.approx(2.0)
+    assert get(res, "pearson_chi2_exact_one_sided")["p"] == pytest.approx(17 / 70)
+    assert get(res, "likelihood_ratio_exact")["p"] == pytest.approx(34 / 70)
+    assert get(res, "likelihood_ratio_exact_one_sided")["p"] == pytest.approx(17 / 70)
+    # string levels: no linear-by-linear exact test (SPSS prints it only for numeric variables)
+    row = get(res, "linear_by_linear_exact")
+    assert row["status"] == "not estimable" and "numeric" in row["reason"]
+    assert "fisher_freeman_halton" not in set(res["statistic"])
+    # exact=False (the default) adds none of these rows
+    plain = crosstab(tea, "poured", "guess")
+    added = {"pearson_chi2_exact", "pearson_chi2_exact_one_sided", "likelihood_ratio_exact",
+             "likelihood_ratio_exact_one_sided", "linear_by_linear_exact",
+             "linear_by_linear_exact_one_sided", "linear_by_linear_standardized",
+             "point_probability"}
+    assert added <= set(res["statistic"]) and not added & set(plain["statistic"])
+    assert len(res) > len(plain)
+
+
+def test_crosstab_exact_r_by_c_by_enumeration():
+    # 2 x 3 table with numeric levels (rows 0/1, columns 1/2/3): every table with these margins
+    # enumerated by brute force over its first row
+    obs = [[3, 1, 0], [1, 2, 4]]
+    data = cases({(i, j + 1): obs[i][j] for i in range(2) for j in range(3)})
+    res = crosstab(data, "g", "y", exact=True)
+    check_contract(res)
+    rows, cols, n = [4, 7], [4, 3, 4], 11
+    lf = [math.lgamma(k + 1) for k in range(n + 1)]
+    expected = [[r * c / n for c in cols] for r in rows]
+    mean_t = (0 * 4 + 1 * 7) * (1 * 4 + 2 * 3 + 3 * 4) / n
+
+    def describe(t):
+        logp = (sum(lf[r] for r in rows) + sum(lf[c] for c in cols) - lf[n]
+                - sum(lf[v] for r in t for v in r))
+        x2 = sum((t[i][j] - expected[i][j]) ** 2 / expected[i][j]
+                 for i in range(2) for j in range(3))
+        g2 = 2 * sum(t[i][j] * math.log(t[i][j] / expected[i][j])
+                     for i in range(2) for j in range(3) if t[i][j])
+        lin = sum(i * (j + 1) * t[i][j] for i in range(2) for j in range(3))
+        return math.exp(logp), x2, g2, lin
+
+    tables = []
+    for a in range(5):
+        for b in range(4):
+            c = 4 - a - b
+            if 0 <= c <= 4:
+                tables.append([[a, b, c], [4 - a, 3 - b, 4 - c]])
+    info = [describe(t) for t in tables]
+    p_obs, x2_obs, g2_obs, t_obs = describe(obs)
+    assert sum(i[0] for i in info) == pytest.approx(1.0)
+    eps = 1e-9
+    assert get(res, "pearson_chi2_exact")["p"] == pytest.approx(
+        sum(p for p, x2, _, _ in info if x2 >= x2_obs - eps))
+    assert get(res, "likelihood_ratio_exact")["p"] == pytest.approx(
+        sum(p for p, _, g2, _ in info if g2 >= g2_obs - eps))
+    assert get(res, "fisher_freeman_halton")["p"] == pytest.approx(
+        sum(p for p, *_ in info if p <= p_obs * (1 + 1e-7)))
+    assert get(res, "fisher_freeman_halton")["p"] == pytest.approx(get(res, "fisher_exact")["p"])
+    # linear-by-linear: T = sum u_i v_j x_ij; t_obs = 1 + 4 + 12 = 17 > E(T) = 7 * 22 / 11 = 14
+    assert t_obs == 17 and mean_t == 14
+    assert get(res, "linear_by_linear_exact")["p"] == pytest.approx(
+        sum(p for p, _, _, t in info if abs(t - 14) >= 3 - eps))
+    assert get(res, "linear_by_linear_exact_one_sided")["p"] == pytest.approx(
+        sum(p for p, _, _, t in info if t >= 17 - eps))
+    assert get(res, "point_probability")["value"] == pytest.approx(
+        sum(p for p, _, _, t in info if abs(t - 17) < eps))
+    # standardized statistic: + sqrt((N - 1) r^2), signed like T - E(T)
+    assert get(res, "linear_by_linear_standardized")["value"] == pytest.approx(
+        math.sqrt(get(res, "linear_by_linear")["value"]))
+    # Fisher-Freeman-Halton statistic -2 ln(gamma P), gamma = (2 pi)^((r-1)(c-1)/2)
+    # N^(-(rc-1)/2) prod R_i^((c-1)/2) prod C_j^((r-1)/2)
+    gamma = ((2 * math.pi) ** 1 * n ** -2.5 * (4 * 7) ** 1 * (4 * 3 * 4) ** 0.5)
+    assert get(res, "fisher_freeman_halton")["value"] == pytest.approx(
+        -2 * math.log(gamma * p_obs))
+
+
+def test_crosstab_exact_too_many_tables(monkeypatch):
+    import analysis.stats.contingency as contingency
+
+    monkeypatch.setattr(contingency, "EXACT_MAX_TABLES", 5)
+    data = cases({(i, j): 3 + i + j for i in range(3) for j in range(3)})
+    res = crosstab(data, "g", "y", exact=True)
+    check_contract(res)
+    row = get(res, "pearson_chi2_exact")
+    assert row["status"] == "not estimable" and row["reason"].startswith(
+        "exact tests not computed: more than 5 tables")
+    # the Fisher-Freeman-Halton test has its own (network) algorithm and is still computed
+    assert get(res, "fisher_freeman_halton")["status"] == "ok"
+    assert get(res, "linear_by_linear_standardized")["status"] == "ok"
+
+
 def test_crosstab_programmer_errors(tea):
     with pytest.raises(KeyError, match="guesss"):
         crosstab(tea, "poured", "guesss")
@@ -435,17 +532,56 @@ def test_mann_whitney_exact_untied_larger_sample_by_enumeration():
 
 
 def test_mann_whitney_wilcoxon_w_convention():
-    # unequal sizes: W is the rank sum of the smaller group (SPSS NPAR TESTS documentation),
-    # here the group with the larger U: a = 10, 11 (ranks 5, 6) vs b = 1 2 3 4
+    # SPSS prints W = the rank sum of the group whose U it prints, i.e. the group with the
+    # smaller mean rank (U_i < n1 n2 / 2 iff mean rank i < (N + 1) / 2), whatever the sizes.
+    # a = 10, 11 (ranks 5, 6: R_a = 11, mean 5.5) vs b = 1 2 3 4 (R_b = 10, mean 2.5):
+    # U_a = 11 - 3 = 8, U_b = 10 - 10 = 0 -> U = 0 and W = R_b = 10 (the *larger* group)
     res = mann_whitney(mw_frame([10.0, 11], [1.0, 2, 3, 4]), "v", "g")
-    assert get(res, "mann_whitney_u")["value"] == 0  # U_a = 11 - 3 = 8, U_b = 0
+    assert get(res, "mann_whitney_u")["value"] == 0
     assert get(res, "u_first", "a")["value"] == 8
-    assert get(res, "wilcoxon_w", "a")["value"] == 11
-    # equal sizes: W is the smaller rank sum, i.e. that of the group whose U is reported;
-    # a = 5 6 7 (R = 15) vs b = 1 2 8 (R = 6): U_b = 6 - 6 = 0 -> W = 6, term b
+    assert get(res, "wilcoxon_w", "b")["value"] == 10
+    assert "a" not in set(res.loc[res["statistic"] == "wilcoxon_w", "term"])
+    # the smaller group has the smaller mean rank: a = 1 2 (R = 3) vs b = 3 4 5 6 (R = 18)
+    res = mann_whitney(mw_frame([1.0, 2], [3.0, 4, 5, 6]), "v", "g")
+    assert get(res, "wilcoxon_w", "a")["value"] == 3
+    # equal sizes: a = 5 6 7 (R = 15) vs b = 1 2 3 (R = 6): U_b = 6 - 6 = 0 -> W = 6, term b
     res = mann_whitney(mw_frame([5.0, 6, 7], [1.0, 2, 3]), "v", "g")
     assert get(res, "wilcoxon_w", "b")["value"] == 6
     assert get(res, "mann_whitney_u")["value"] == 0
+    # equal mean ranks: the smaller group; a = 2 3 4 (R = 9, mean 3) vs b = 1 5 (R = 6, mean 3)
+    res = mann_whitney(mw_frame([2.0, 3, 4], [1.0, 5]), "v", "g")
+    assert get(res, "wilcoxon_w", "b")["value"] == 6
+    # equal mean ranks and sizes: the first group; a = 1 4 (R = 5) vs b = 2 3 (R = 5)
+    res = mann_whitney(mw_frame([1.0, 4], [2.0, 3]), "v", "g")
+    assert get(res, "wilcoxon_w", "a")["value"] == 5
+
+
+def test_mann_whitney_exact_p_spss_not_corrected_for_ties():
+    # x = 1 1 2 2 3, y = 2 3 3 3 4 4: U = 3.5 (see test_mann_whitney_tie_correction_changes_z).
+    # SPSS's exact p uses the distribution of U *without* ties (ranks 1..11): the number of
+    # arrangements of n1 = 5, n2 = 6 with U = 0, 1, 2, 3 is 1, 1, 2, 3 (partitions of k into at
+    # most 5 parts of size <= 6), so P(U <= 3.5) = 7 / C(11, 5) = 7 / 462 and p = 14 / 462
+    x, y = [1.0, 1, 2, 2, 3], [2.0, 3, 3, 3, 4, 4]
+    res = mann_whitney(mw_frame(x, y), "v", "g")  # N = 11 <= 40: computed by default
+    assert get(res, "exact_p_spss")["p"] == pytest.approx(14 / 462)
+    # second path: every choice of 5 of the untied ranks 1..11
+    u_all = [sum(c) - 15 for c in itertools.combinations(range(1, 12), 5)]
+    assert np.mean(np.array(u_all) <= 3.5) * 2 == pytest.approx(14 / 462)
+    # the tie-aware exact p is a different number
+    tie_aware = get(mann_whitney(mw_frame(x, y), "v", "g", exact=True), "exact_p")["p"]
+    assert tie_aware == pytest.approx(exact_by_enumeration(np.array(x), np.array(y)))
+    assert abs(tie_aware - 14 / 462) > 1e-3
+    # without ties both are the same: a = 1 3 5 vs b = 2 4 6 7 -> 2 * 7 / 35
+    res = mann_whitney(mw_frame([1.0, 3, 5], [2.0, 4, 6, 7]), "v", "g")
+    assert get(res, "exact_p_spss")["p"] == pytest.approx(0.4)
+    assert get(res, "exact_p")["p"] == pytest.approx(0.4)
+    # SPSS prints it for at most 40 cases; exact=True forces it, exact=False never
+    big = mw_frame(list(np.arange(21.0)), list(np.arange(20.0) + 0.5))
+    row = get(mann_whitney(big, "v", "g"), "exact_p_spss")
+    assert row["status"] == "not estimable" and "n1 + n2 <= 40" in row["reason"]
+    assert get(mann_whitney(big, "v", "g", exact=True), "exact_p_spss")["status"] == "ok"
+    assert get(mann_whitney(mw_frame(x, y), "v", "g", exact=False),
+               "exact_p_spss")["status"] == "not estimable"
 
 
 def test_mann_whitney_sign_conventions_and_group_order():
@@ -710,8 +846,10 @@ def test_hosmer_lemeshow_by_hand():
 
 
 def test_hosmer_lemeshow_ties_give_fewer_groups():
-    # 12 cases share p = .2 (a block ending at case 12 -> decile ceil(10*12/20) = 6);
-    # the 8 others (p = .3 ... .65) end at 13..20 -> deciles 7 7 8 8 9 9 10 10: 5 groups
+    # n = 20, target group size M = floor(20 / 10 + 0.5) = 2. 12 cases share p = .2 (one
+    # block, never split: group 1 of 12); the 8 others (p = .3 ... .65) are single cases: a
+    # group of c cases takes the next block of m cases while c < M and c + floor(m / 2) <= M,
+    # so they pair up -> groups of 12, 2, 2, 2, 2: 5 groups, df 3
     p = np.r_[np.full(12, 0.2), np.linspace(0.3, 0.65, 8)]
     y = np.r_[np.zeros(9), np.ones(3), [0, 1, 0, 1, 1, 0, 1, 1]]
     stat, df, _, groups = _hosmer_lemeshow(y, p)
@@ -722,6 +860,64 @@ def test_hosmer_lemeshow_ties_give_fewer_groups():
     by_hand = sum((o - e) ** 2 / e + (o - e) ** 2 / (m - e)
                   for o, e, m in zip(o1, e1, n, strict=True))
     assert stat == pytest.approx(by_hand)
+
+
+def test_hosmer_lemeshow_spss_grouping_rule():
+    # n = 20, M = 2. Blocks in order of p: 1 case (p .10), 3 (.15), 1 (.20), 3 (.25), then 12
+    # single cases (.30 ... .85).
+    # group 1: block of 1; the block of 3 joins (c = 1 < 2 and 1 + floor(3/2) = 2 <= 2) -> 4
+    # group 2: block of 1 (c = 4 >= 2 closes group 1); the block of 3 joins again -> 4
+    # groups 3..8: the 12 single cases in pairs -> sizes 4 4 2 2 2 2 2 2 (8 groups, df 6).
+    # (Deciles ceil(10 * cumulative / n) would give 10 groups: 1 3 1 3 2 2 2 2 2 2.)
+    p = np.r_[0.10, [0.15] * 3, 0.20, [0.25] * 3, np.linspace(0.30, 0.85, 12)]
+    y = np.r_[0, 1, 0, 0, 0, 0, 1, 0, [0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1]].astype(float)
+    groups = _hl_groups(p)
+    assert [g.size for g in groups] == [4, 4, 2, 2, 2, 2, 2, 2]
+    assert groups[0].tolist() == [0, 1, 2, 3] and groups[1].tolist() == [4, 5, 6, 7]
+    stat, df, pval, k = _hosmer_lemeshow(y, p)
+    members = [[0, 1, 2, 3], [4, 5, 6, 7]] + [[i, i + 1] for i in range(8, 20, 2)]
+    by_hand = 0.0
+    for m in members:
+        o, e, size = y[m].sum(), p[m].sum(), len(m)
+        by_hand += (o - e) ** 2 / e + (o - e) ** 2 / (size - e)
+    assert stat == pytest.approx(by_hand)
+    assert (df, k) == (6, 8)
+    assert pval == pytest.approx(stats.chi2.sf(by_hand, 6))
+    # blocks are covariate patterns: with x, two patterns of equal p stay separate blocks
+    x = np.arange(20.0)[:, None]
+    assert [g.size for g in _hl_groups(np.full(20, 0.5), x)] == [2] * 10
+    assert [g.size for g in _hl_groups(np.full(20, 0.5))] == [20]
+
+
+def test_hosmer_lemeshow_ten_groups_at_most_and_small_last_group():
+    # 23 single cases: M = floor(2.3 + 0.5) = 2; nine groups of 2, the tenth takes the rest (5)
+    p = np.linspace(0.1, 0.9, 23)
+    assert [g.size for g in _hl_groups(p)] == [2] * 9 + [5]
+    # 25 single cases: M = floor(2.5 + 0.5) = 3; eight groups of 3 leave 1 case, fewer than
+    # M / 2, which joins the eighth group: 3 x 7 + 4
+    p = np.linspace(0.1, 0.9, 25)
+    assert [g.size for g in _hl_groups(p)] == [3] * 7 + [4]
+
+
+def test_logit_hosmer_lemeshow_contingency_table_rows(firms):
+    res = logistic_regression(firms, "exports", ["age", "sme"])
+    table = res[res["statistic"].str.startswith("hl_")]
+    groups = sorted(set(table["term"]), key=int)
+    assert groups == [str(g) for g in range(1, 11)]
+    cell = {(s, t): v for s, t, v in zip(table["statistic"], table["term"], table["value"],
+                                         strict=True)}
+    # observed and expected add up to the group total, the totals to n, the events to n_events
+    for g in groups:
+        total = cell["hl_total", g]
+        assert cell["hl_observed_0", g] + cell["hl_observed_1", g] == total
+        assert cell["hl_expected_0", g] + cell["hl_expected_1", g] == pytest.approx(total)
+    assert sum(cell["hl_total", g] for g in groups) == get(res, "n")["value"]
+    assert sum(cell["hl_observed_1", g] for g in groups) == get(res, "n_events")["value"]
+    # the statistic is the Pearson chi-square of this 2 x 10 table of observed vs expected
+    hl = sum((cell[f"hl_observed_{k}", g] - cell[f"hl_expected_{k}", g]) ** 2
+             / cell[f"hl_expected_{k}", g] for g in groups for k in (0, 1))
+    assert get(res, "hosmer_lemeshow")["value"] == pytest.approx(hl)
+    assert get(res, "hosmer_lemeshow")["df"] == 8
 
 
 def test_logit_complete_separation_and_firth():

@@ -13,6 +13,7 @@ from scipy import special, stats
 from analysis.stats._common import (
     _Z95,
     _frame,
+    _is_number,
     _levels,
     _na,
     _require,
@@ -28,6 +29,10 @@ from analysis.stats._common import (
 
 #: Largest number of enumeration nodes for Fisher's exact test on an r x c table.
 FISHER_MAX_TABLES: int = 1_000_000
+
+#: Largest number of tables (complete or partial) enumerated for the exact tests of
+#: ``crosstab(..., exact=True)`` (Pearson, likelihood ratio, linear-by-linear).
+EXACT_MAX_TABLES: int = 2_000_000
 
 
 def _fisher_rxc(table: np.ndarray, max_nodes: int) -> float | None:
@@ -136,6 +141,164 @@ def _fisher_rxc(table: np.ndarray, max_nodes: int) -> float | None:
     return min(1.0, total)
 
 
+_EXACT_REL_TOL = 1e-7  # statistics equal up to this relative difference count as ties
+
+
+def _table_distribution(obs: np.ndarray, u: np.ndarray, v: np.ndarray, max_tables: int,
+                        ) -> dict[str, np.ndarray] | None:
+    """Every r x c table with the margins of ``obs``, with its probability and statistics.
+
+    Tables are enumerated column by column, each column's cells row by row within the bounds
+    the remaining row margins leave (vectorised: one array entry per partial table). Returns
+    arrays over all tables: ``logp`` (log multivariate-hypergeometric probability given both
+    margins), ``pearson`` (Pearson chi-square), ``xlogx`` (sum x ln x, which orders tables
+    exactly as the likelihood ratio G does: G = 2 sum x ln x - a constant of the margins) and
+    ``t`` (sum u_i v_j x_ij, the linear-by-linear statistic's core). None when more than
+    ``max_tables`` partial tables would be held.
+    """
+    obs = np.asarray(obs, dtype=np.int64)
+    r, c = obs.shape
+    row_tot, col_tot = obs.sum(axis=1), obs.sum(axis=0)
+    n = int(obs.sum())
+    expected = np.outer(row_tot, col_tot) / n
+    counts_range = np.arange(n + 1, dtype=float)
+    log_fact = special.gammaln(counts_range + 1.0)
+    xlogx_of = special.xlogy(counts_range, counts_range)
+    rem = row_tot[None, :].copy()
+    logp, pearson, xlogx, t = np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1)
+    for j in range(c):
+        if j == c - 1:
+            column = rem
+        else:
+            left = np.full(rem.shape[0], col_tot[j], dtype=np.int64)
+            cells: list[np.ndarray] = []
+            for i in range(r - 1):
+                low = np.maximum(0, left - rem[:, i + 1:].sum(axis=1))
+                size = np.minimum(rem[:, i], left) - low + 1
+                total = int(size.sum())
+                if total > max_tables:
+                    return None
+                idx = np.repeat(np.arange(rem.shape[0]), size)
+                x = low[idx] + np.arange(total) - np.repeat(np.cumsum(size) - size, size)
+                rem, left = rem[idx], left[idx] - x
+                logp, pearson, xlogx, t = logp[idx], pearson[idx], xlogx[idx], t[idx]
+                cells = [cell[idx] for cell in cells] + [x]
+            column = np.stack([*cells, left], axis=1)
+        logp = logp - log_fact[column].sum(axis=1)
+        pearson = pearson + (column.astype(float) ** 2 / expected[:, j]).sum(axis=1)
+        xlogx = xlogx + xlogx_of[column].sum(axis=1)
+        t = t + v[j] * (column * u).sum(axis=1)
+        rem = rem - column
+    const = log_fact[row_tot].sum() + log_fact[col_tot].sum() - log_fact[n]
+    return {"logp": logp + const, "pearson": pearson - n, "xlogx": xlogx, "t": t}
+
+
+def _ffh_statistic(obs: np.ndarray) -> float:
+    """Fisher-Freeman-Halton statistic -2 ln(gamma P), P = probability of the observed table.
+
+    gamma = (2 pi)^((r-1)(c-1)/2) N^(-(rc-1)/2) prod R_i^((c-1)/2) prod C_j^((r-1)/2)
+    (Freeman & Halton 1951; SPSS Exact Tests), so the statistic is asymptotically chi-square
+    with (r-1)(c-1) df.
+    """
+    obs = np.asarray(obs, dtype=np.int64)
+    r, c = obs.shape
+    row_tot, col_tot = obs.sum(axis=1), obs.sum(axis=0)
+    n = int(obs.sum())
+    log_p = float(special.gammaln(row_tot + 1.0).sum() + special.gammaln(col_tot + 1.0).sum()
+                  - special.gammaln(n + 1.0) - special.gammaln(obs + 1.0).sum())
+    log_gamma = ((r - 1) * (c - 1) / 2.0 * math.log(2.0 * math.pi)
+                 - (r * c - 1) / 2.0 * math.log(n)
+                 + (c - 1) / 2.0 * float(np.log(row_tot).sum())
+                 + (r - 1) / 2.0 * float(np.log(col_tot).sum()))
+    return -2.0 * (log_gamma + log_p)
+
+
+def _exact_rows(obs: np.ndarray, u: np.ndarray, v: np.ndarray, numeric: bool,
+                chi2: float, g: float, dof: int, lbl: float | None, p_fisher: float | None,
+                p_one: float | None) -> list[dict[str, Any]]:
+    """Rows of CROSSTABS /METHOD=EXACT (see :func:`crosstab`) for a table without empty margins.
+
+    ``p_fisher`` is the Fisher(-Freeman-Halton) exact p already computed (None if not), and
+    ``p_one`` the one-sided Fisher p of a 2x2 table.
+    """
+    is_2x2 = obs.shape == (2, 2)
+    rows: list[dict[str, Any]] = []
+    dist = _table_distribution(obs, u, v, EXACT_MAX_TABLES)
+    too_many = (f"exact tests not computed: more than {EXACT_MAX_TABLES:,} tables have these "
+                "margins")
+    if dist is not None:
+        prob = np.exp(dist["logp"])
+        n = int(obs.sum())
+        chi_obs = float((obs.astype(float) ** 2 / (np.outer(obs.sum(1), obs.sum(0)) / n)).sum()
+                        - n)
+        xlogx_obs = float(special.xlogy(obs, obs).sum())
+
+        def at_least(values: np.ndarray, observed: float) -> float:
+            return min(1.0, float(prob[values >= observed - _EXACT_REL_TOL
+                                       * max(1.0, abs(observed))].sum()))
+
+        rows.append(_row("pearson_chi2_exact", "", chi2, dof, at_least(dist["pearson"],
+                                                                        chi_obs)))
+        if is_2x2:
+            rows.append(_row("pearson_chi2_exact_one_sided", "", p=p_one))
+        rows.append(_row("likelihood_ratio_exact", "", g, dof, at_least(dist["xlogx"],
+                                                                         xlogx_obs)))
+        if is_2x2:
+            rows.append(_row("likelihood_ratio_exact_one_sided", "", p=p_one))
+    else:
+        rows.append(_na("pearson_chi2_exact", "", too_many, df=dof))
+        if is_2x2:
+            rows.append(_na("pearson_chi2_exact_one_sided", "", too_many))
+        rows.append(_na("likelihood_ratio_exact", "", too_many, df=dof))
+        if is_2x2:
+            rows.append(_na("likelihood_ratio_exact_one_sided", "", too_many))
+    if not is_2x2:
+        if p_fisher is None:
+            rows.append(_na("fisher_freeman_halton", "", "Fisher's exact test for r x c tables "
+                            f"not computed (exact enumeration would exceed "
+                            f"{FISHER_MAX_TABLES:,} steps for these margins)"))
+        else:
+            rows.append(_row("fisher_freeman_halton", "", _ffh_statistic(obs), p=p_fisher))
+    names = ("linear_by_linear_exact", "linear_by_linear_exact_one_sided",
+             "linear_by_linear_standardized", "point_probability")
+    if not numeric:
+        why = ("linear-by-linear association needs numeric row and column values (SPSS "
+               "prints it only for numeric variables)")
+        return rows + [_na(s, "", why) for s in names]
+    if lbl is None:
+        return rows + [_na(s, "", "row or column scores do not vary") for s in names]
+    n = float(obs.sum())
+    t_obs = float(u @ obs @ v)
+    mean = float((u @ obs.sum(axis=1)) * (v @ obs.sum(axis=0)) / n)
+    z = math.copysign(math.sqrt(lbl), t_obs - mean)
+    if dist is None:
+        return rows + [_na(names[0], "", too_many, df=1), _na(names[1], "", too_many),
+                       _row(names[2], "", z), _na(names[3], "", too_many)]
+    t = dist["t"]
+    tol = _EXACT_REL_TOL * max(1.0, abs(t_obs))
+    dev = abs(t_obs - mean)
+    p_two = float(prob[np.abs(t - mean) >= dev - tol].sum())
+    upper = float(prob[t >= t_obs - tol].sum())
+    lower = float(prob[t <= t_obs + tol].sum())
+    # one-sided: the tail in the direction of the observed deviation from the mean
+    p_one_lbl = (min(upper, lower) if abs(t_obs - mean) <= tol
+                 else upper if t_obs > mean else lower)
+    point = float(prob[np.abs(t - t_obs) <= tol].sum())
+    return rows + [_row(names[0], "", lbl, 1, min(1.0, p_two)),
+                   _row(names[1], "", p=min(1.0, p_one_lbl)),
+                   _row(names[2], "", z),
+                   _row(names[3], "", point)]
+
+
+def _exact_names(is_2x2: bool) -> list[str]:
+    """Statistics added by ``exact=True``, in order."""
+    one = ["pearson_chi2_exact_one_sided"] if is_2x2 else []
+    return (["pearson_chi2_exact", *one, "likelihood_ratio_exact"]
+            + (["likelihood_ratio_exact_one_sided"] if is_2x2 else ["fisher_freeman_halton"])
+            + ["linear_by_linear_exact", "linear_by_linear_exact_one_sided",
+               "linear_by_linear_standardized", "point_probability"])
+
+
 def crosstab(
     data: pd.DataFrame,
     row: str,
@@ -144,6 +307,7 @@ def crosstab(
     row_order: Sequence[Any] | None = None,
     col_order: Sequence[Any] | None = None,
     positive: Any = None,
+    exact: bool = False,
 ) -> pd.DataFrame:
     """Contingency table with SPSS CROSSTABS statistics (Chi-Square Tests, Symmetric Measures).
 
@@ -163,6 +327,9 @@ def crosstab(
         An outcome level (e.g. ``True``). If given, adds the share of ``positive`` per row level
         with its Wilson 95% CI and, for two row levels, the risk difference and odds ratio of
         the first row level versus the second.
+    exact : bool, default False
+        Add the exact tests of SPSS ``CROSSTABS /METHOD=EXACT`` (rows listed below, after
+        ``linear_by_linear``). The default output does not change.
 
     Returns
     -------
@@ -189,6 +356,38 @@ def crosstab(
             association.
         ``linear_by_linear``
             (N-1) r², df 1.
+
+        With ``exact=True`` (SPSS's "Exact Sig." and "Point Probability" columns; every
+        exact p is the total probability, margins fixed, of the tables at least as extreme):
+
+        ``pearson_chi2_exact``
+            value and df as ``pearson_chi2``; p = exact two-sided P(X² >= observed).
+        ``pearson_chi2_exact_one_sided``
+            2x2 only: p = exact one-sided, in the direction of the observed association.
+        ``likelihood_ratio_exact``
+            value and df as ``likelihood_ratio``; p = exact P(G >= observed).
+        ``likelihood_ratio_exact_one_sided``
+            2x2 only, as ``pearson_chi2_exact_one_sided``. (In a 2x2 table every statistic
+            orders the tables by the first cell on either side of its expectation, so both
+            one-sided p equal ``fisher_exact_one_sided``.)
+        ``fisher_freeman_halton``
+            tables other than 2x2: value = the Fisher-Freeman-Halton statistic
+            -2 ln(gamma P) SPSS prints as "Fisher's Exact Test", p = its exact p (equal to
+            ``fisher_exact``).
+        ``linear_by_linear_exact``
+            value and df as ``linear_by_linear``; p = exact two-sided
+            P(abs(T - E T) >= observed), T = sum of u_i v_j n_ij.
+        ``linear_by_linear_exact_one_sided``
+            p = exact one-sided, in the direction of the observed T.
+        ``linear_by_linear_standardized``
+            value = (T - E T) / SD(T) = sign * sqrt(linear_by_linear), SPSS's footnote "The
+            standardized statistic is ...".
+        ``point_probability``
+            value = P(T = observed T), SPSS's "Point Probability" (of the linear-by-linear
+            statistic).
+
+        The four linear-by-linear rows need numeric row and column levels (SPSS prints the
+        test only for numeric variables); otherwise they are not estimable with that reason.
         ``cells_expected_lt5``, ``pct_cells_expected_lt5``, ``min_expected``
             SPSS's footnote to the Chi-Square Tests table.
         ``phi``
@@ -223,6 +422,12 @@ def crosstab(
     or boolean, else the positions 1, 2, ... in reporting order. Fisher's exact test for r x c
     tables (Freeman-Halton) is computed exactly by network enumeration of the tables with the
     observed margins, up to :data:`FISHER_MAX_TABLES` steps.
+
+    The exact Pearson, likelihood-ratio and linear-by-linear tests enumerate every table with
+    the observed margins (vectorised, column by column) with its multivariate hypergeometric
+    probability; statistics equal up to a relative 1e-7 count as ties. Beyond
+    :data:`EXACT_MAX_TABLES` tables these rows are not estimable (SPSS's ``TIMER`` limit plays
+    the same role); ``fisher_freeman_halton`` keeps its own network algorithm.
 
     Examples
     --------
@@ -302,6 +507,8 @@ def crosstab(
         names = ["pearson_chi2"] + (["yates_chi2"] if is_2x2 else []) + [
             "likelihood_ratio", "fisher_exact"] + (
             ["fisher_exact_one_sided"] if is_2x2 else []) + ["linear_by_linear"]
+        if exact:
+            names += _exact_names(is_2x2)
         rows += [_na(s, "", reason) for s in names]
     else:
         e = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / n
@@ -319,6 +526,7 @@ def crosstab(
         pos = obs > 0
         g = float(2.0 * (obs[pos] * np.log(obs[pos] / e[pos])).sum())
         rows.append(_row("likelihood_ratio", "", g, dof, stats.chi2.sf(g, dof)))
+        p_one = p_fisher = None
         if is_2x2:
             p_two = float(stats.fisher_exact(obs, alternative="two-sided").pvalue)
             rows.append(_row("fisher_exact", "", p=p_two))
@@ -349,7 +557,12 @@ def crosstab(
             lbl = (n - 1) * cov**2 / (var_u * var_v)
             rows.append(_row("linear_by_linear", "", lbl, 1, stats.chi2.sf(lbl, 1)))
         else:
+            lbl = None
             rows.append(_na("linear_by_linear", "", "row or column scores do not vary"))
+        if exact:
+            numeric = all(_is_number(lv) for lv in kept_r + kept_c)
+            rows += _exact_rows(obs, u, v, numeric, chi2, g, dof, lbl,
+                                p_two if is_2x2 else p_fisher, p_one)
 
     if n == 0:
         rows += [_na(s, "", reason) for s in ("cells_expected_lt5", "pct_cells_expected_lt5",

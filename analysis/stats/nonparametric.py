@@ -26,6 +26,10 @@ from analysis.stats._common import (
 MW_EXACT_MAX_N: int = 50
 HL_MAX_PAIRS: int = 4_000_000  # pairwise differences held in memory for Hodges-Lehmann (32 MB)
 
+#: SPSS NPAR TESTS prints the exact Mann-Whitney significance for at most this many cases
+#: (``exact="auto"`` adds ``exact_p_spss`` up to this size).
+SPSS_MW_EXACT_MAX_N: int = 40
+
 
 def _exact_rank_sum_p(ranks: np.ndarray, n1: int, rank_sum_1: float) -> float:
     """Two-sided exact p, SPSS's "2*(1-tailed Sig.)", for the rank sum of the first group.
@@ -76,8 +80,9 @@ def mann_whitney(
         categorical column, else the two sorted observed values (a ValueError if there are not
         exactly two). Cases in other levels are excluded (``n_excluded``).
     exact : {"auto", True, False}, default "auto"
-        ``"auto"``: exact p when n1 + n2 <= :data:`MW_EXACT_MAX_N` and there are no ties.
-        ``True``: always (permutation distribution given the observed ties). ``False``: never.
+        ``"auto"``: ``exact_p`` when n1 + n2 <= :data:`MW_EXACT_MAX_N` and there are no
+        ties, ``exact_p_spss`` when n1 + n2 <= :data:`SPSS_MW_EXACT_MAX_N` (as SPSS).
+        ``True``: both, always. ``False``: neither.
 
     Returns
     -------
@@ -95,14 +100,21 @@ def mann_whitney(
             U1 = R1 - n1 (n1 + 1) / 2 of the first group (number of pairs in which the first
             group's value is larger, ties counting 1/2).
         ``wilcoxon_w``
-            SPSS's W: the rank sum of the smaller group; with equal group sizes the smaller
-            rank sum (the group whose U is reported). ``term`` names the group.
+            SPSS's W: the rank sum of the group whose U is printed, i.e. the group with the
+            smaller mean rank (whatever the group sizes); with equal mean ranks the smaller
+            group, with equal sizes too the first. ``term`` names the group.
         ``z``
             tie-corrected normal approximation without continuity correction,
             (U - n1 n2 / 2) / sigma with U = min, so z <= 0 as SPSS prints it; p = asymptotic
             two-sided.
         ``exact_p``
-            SPSS "Exact Sig. [2*(1-tailed Sig.)]" (in ``p``; value NaN).
+            exact two-sided p, 2 * (1-tailed), from the permutation distribution of the rank
+            sum *given the observed ties* (in ``p``; value NaN). Equal to ``exact_p_spss``
+            without ties.
+        ``exact_p_spss``
+            SPSS "Exact Sig. [2*(1-tailed Sig.)]": the same doubling, but from the distribution
+            of U without ties (ranks 1..N, SPSS's footnote "Not corrected for ties"), capped
+            at 1 (in ``p``; value NaN).
         ``r``
             Z / sqrt(N) with the z of U1 (first minus second): positive when the first group
             tends to have larger values.
@@ -130,7 +142,7 @@ def mann_whitney(
     Examples
     --------
     >>> import pandas as pd
-    >>> from analysis.tests import mann_whitney
+    >>> from analysis.stats import mann_whitney
     >>> df = pd.DataFrame({"y": [1, 3, 5, 2, 4, 6, 7], "g": ["a"] * 3 + ["b"] * 4})
     >>> res = mann_whitney(df, "y", "g").set_index("statistic")
     >>> float(res.loc["mann_whitney_u", "value"]), float(round(res.loc["exact_p", "p"], 4))
@@ -167,8 +179,8 @@ def mann_whitney(
     rows += [_row("n_valid", "", n_tot), _row("n_missing", "", n_missing),
              _row("n_excluded", "", n_excluded)]
 
-    test_stats = ("mann_whitney_u", "u_first", "wilcoxon_w", "z", "exact_p", "r",
-                  "rank_biserial", "hodges_lehmann")
+    test_stats = ("mann_whitney_u", "u_first", "wilcoxon_w", "z", "exact_p", "exact_p_spss",
+                  "r", "rank_biserial", "hodges_lehmann")
     problems = []
     for lv, x, m in zip(levels, xs, in_lvl, strict=True):
         if x.size == 0:
@@ -187,8 +199,9 @@ def mann_whitney(
     _, tie_counts = np.unique(pooled, return_counts=True)
     ties = float((tie_counts**3 - tie_counts).sum())
     var = n1 * n2 / (n_tot * (n_tot - 1.0)) * ((n_tot**3 - n_tot) / 12.0 - ties / 12.0)
-    # W: rank sum of the smaller group; equal sizes: the smaller rank sum (first group if tied)
-    w_group = (0 if n1 < n2 else 1) if n1 != n2 else (0 if r1 <= r2 else 1)
+    # W: rank sum of the group with the smaller mean rank, whose U SPSS prints (u1 < u2 iff
+    # mean rank 1 < mean rank 2); equal mean ranks: the smaller group, then the first
+    w_group = int(u2 < u1) if u1 != u2 else int(n2 < n1)
     w = (r1, r2)[w_group]
 
     if var > 0:
@@ -215,6 +228,15 @@ def mann_whitney(
     else:
         rows.append(_na("exact_p", "", "exact p computed only for small samples without ties "
                         f"(n1 + n2 <= {MW_EXACT_MAX_N}); pass exact=True to force it"))
+    if exact is True or (exact == "auto" and n_tot <= SPSS_MW_EXACT_MAX_N):
+        # SPSS: the distribution of U without ties (ranks 1..N), "not corrected for ties"
+        untied = np.arange(1.0, n_tot + 1.0)
+        rows.append(_row("exact_p_spss", "", p=_exact_rank_sum_p(untied, n1, r1)))
+    elif exact is False:
+        rows.append(_na("exact_p_spss", "", "exact p not requested (exact=False)"))
+    else:
+        rows.append(_na("exact_p_spss", "", "SPSS prints the exact significance only for "
+                        f"n1 + n2 <= {SPSS_MW_EXACT_MAX_N} cases; pass exact=True to force it"))
     if var > 0:
         rows.append(_row("r", "", z_first / math.sqrt(n_tot)))
     else:

@@ -256,38 +256,83 @@ def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[dict[str
     return rows
 
 
+def _hl_groups(prob: np.ndarray, x: np.ndarray | None = None, n_groups: int = 10,
+               ) -> list[np.ndarray]:
+    """SPSS's Hosmer-Lemeshow "deciles of risk": case indices of each group, lowest risk first.
+
+    Cases with identical covariate values (rows of ``x``; without ``x``, identical predicted
+    probabilities) form a *block*; blocks are never split. Blocks are taken in increasing
+    order of predicted probability and loaded into groups with target size
+    M = floor(n / n_groups + 0.5): the next block joins the current group while the group
+    holds c < M cases and c + floor(m / 2) <= M (m = the block's size), else it starts the
+    next group; everything left after the last-but-one group goes into the last group. A
+    final group smaller than M / 2 is merged into the group before it. (This is the rule
+    SAS documents for PROC LOGISTIC / HPLOGISTIC; it reproduces SPSS's "Contingency Table
+    for Hosmer and Lemeshow Test" cell for cell on every SPSS output we could check, while
+    ceil(10 * cumulative count / n) does not.)
+    """
+    n = prob.size
+    key = np.column_stack([np.round(prob, 10)] + ([] if x is None else [x]))
+    # blocks in order of predicted probability; equal probabilities of different patterns keep
+    # the order of their first case
+    _, first, block_of = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    block_of = np.asarray(block_of).reshape(-1)
+    block_order = np.lexsort((first, prob[first]))
+    position = np.empty_like(block_order)
+    position[block_order] = np.arange(block_order.size)
+    cases = np.argsort(position[block_of], kind="stable")  # cases, block after block
+    sizes = np.bincount(block_of, minlength=first.size)[block_order]
+    target = math.floor(n / n_groups + 0.5)
+    group_sizes: list[int] = []
+    for m in sizes.tolist():
+        size = group_sizes[-1] if group_sizes else 0
+        if group_sizes and (len(group_sizes) == n_groups
+                            or (size < target and size + m // 2 <= target)):
+            group_sizes[-1] += m
+        else:
+            group_sizes.append(m)
+    if len(group_sizes) > 1 and group_sizes[-1] < target / 2.0:
+        last = group_sizes.pop()
+        group_sizes[-1] += last
+    ends = np.cumsum(group_sizes)
+    return [np.sort(cases[e - m:e]) for e, m in zip(ends, group_sizes, strict=True)]
+
+
 def _hosmer_lemeshow(y: np.ndarray, prob: np.ndarray, n_groups: int = 10,
+                     x: np.ndarray | None = None, groups: list[np.ndarray] | None = None,
                      ) -> tuple[float, int, float, int] | str:
-    """Hosmer-Lemeshow statistic with SPSS-style grouping by deciles of risk.
+    """Hosmer-Lemeshow statistic over SPSS's groups (see :func:`_hl_groups`).
 
-    Cases are sorted by predicted probability; cases with the same predicted probability (a
-    "block", rounded to 10 decimals) are never split: a block goes to the decile in which its
-    last case falls, ``ceil(10 * cumulative count / n)``. Deciles that receive no block are
-    dropped, so heavy ties give fewer groups. HL = sum over groups and both outcomes of
-    (O - E)² / E, df = groups - 2.
-
+    HL = sum over groups and both outcomes of (O - E)^2 / E, df = groups - 2. ``groups``
+    (case indices per group) skips the grouping when it is already known.
     Returns (statistic, df, p, groups) or a reason string when fewer than 3 groups remain.
     """
-    order = np.argsort(prob, kind="mergesort")
-    ps, ys = prob[order], y[order]
-    n = len(ps)
-    key = np.round(ps, 10)
-    ends = np.r_[np.nonzero(np.diff(key))[0] + 1, n]  # exclusive end of each block
-    starts = np.r_[0, ends[:-1]]
-    group_of_block = np.ceil(n_groups * ends / n - 1e-9).astype(int)
-    stat, groups = 0.0, 0
-    for g in np.unique(group_of_block):
-        members = np.concatenate([np.arange(s, e) for s, e, gb
-                                  in zip(starts, ends, group_of_block, strict=True) if gb == g])
-        o1, e1 = ys[members].sum(), ps[members].sum()
+    if groups is None:
+        groups = _hl_groups(prob, x, n_groups)
+    stat = 0.0
+    for members in groups:
+        o1, e1 = y[members].sum(), prob[members].sum()
         o0, e0 = members.size - o1, members.size - e1
         stat += (o1 - e1) ** 2 / e1 + (o0 - e0) ** 2 / e0
-        groups += 1
-    if groups < 3:
-        return (f"only {groups} distinct risk group(s) (ties in predicted probabilities): the "
-                "Hosmer-Lemeshow test needs at least 3 groups (df = groups - 2)")
-    df = groups - 2
-    return float(stat), df, float(stats.chi2.sf(stat, df)), groups
+    if len(groups) < 3:
+        return (f"only {len(groups)} distinct risk group(s) (ties in predicted probabilities): "
+                "the Hosmer-Lemeshow test needs at least 3 groups (df = groups - 2)")
+    df = len(groups) - 2
+    return float(stat), df, float(stats.chi2.sf(stat, df)), len(groups)
+
+
+def _hl_table_rows(y: np.ndarray, prob: np.ndarray, groups: list[np.ndarray],
+                   ) -> list[dict[str, Any]]:
+    """SPSS's "Contingency Table for Hosmer and Lemeshow Test", one row per group and cell."""
+    rows: list[dict[str, Any]] = []
+    for g, members in enumerate(groups, start=1):
+        o1, e1 = float(y[members].sum()), float(prob[members].sum())
+        rows += [_row("hl_observed_0", str(g), members.size - o1),
+                 _row("hl_expected_0", str(g), members.size - e1),
+                 _row("hl_observed_1", str(g), o1),
+                 _row("hl_expected_1", str(g), e1),
+                 _row("hl_total", str(g), members.size)]
+    return rows
 
 
 def logistic_regression(
@@ -345,7 +390,12 @@ def logistic_regression(
         ``cox_snell_r2``, ``nagelkerke_r2``
             pseudo-R².
         ``hosmer_lemeshow``
-            value, df (= groups - 2), p.
+            value, df (= groups - 2), p; groups are SPSS's "deciles of risk" (see Notes).
+        ``hl_observed_0``, ``hl_expected_0``, ``hl_observed_1``, ``hl_expected_1``, ``hl_total``
+            SPSS's "Contingency Table for Hosmer and Lemeshow Test": per group (term = group
+            number ``"1"``, ``"2"``, ..., lowest risk first) the observed and expected
+            numbers of cases with outcome 0 and 1 and the group size. Present whenever the
+            model is estimated, also when the test itself is not (fewer than 3 groups).
         ``classification``
             counts, terms ``"observed=0|predicted=0"``, ``"observed=0|predicted=1"``,
             ``"observed=1|predicted=0"``, ``"observed=1|predicted=1"``.
@@ -388,10 +438,20 @@ def logistic_regression(
     pseudo-R², Hosmer-Lemeshow) are unchanged and ignore clustering. Firth rows are
     model-based. SPSS itself has no cluster-robust option in LOGISTIC REGRESSION.
 
+    Hosmer-Lemeshow groups: cases with identical covariate values form blocks that are never
+    split; blocks, in increasing order of predicted probability, are loaded into groups of
+    target size M = floor(n / 10 + 0.5): a block joins the current group while it holds
+    c < M cases and c + floor(m / 2) <= M (m = the block's size); the tenth group takes all
+    remaining blocks, and a last group smaller than M / 2 joins the one before. This
+    reproduces SPSS's contingency tables cell for cell where deciles of the cumulative count
+    do not (docs/statistics.md).
+
+    An empty ``predictors`` list fits the constant-only model (SPSS's Block 0).
+
     Examples
     --------
     >>> import pandas as pd
-    >>> from analysis.tests import logistic_regression
+    >>> from analysis.stats import logistic_regression
     >>> df = pd.DataFrame({"exports": [1, 1, 1, 0, 1, 0, 0, 0, 1, 0],
     ...                    "sme": [False] * 5 + [True] * 5})
     >>> res = logistic_regression(df, "exports", ["sme"])
@@ -501,11 +561,13 @@ def logistic_regression(
              _row("omnibus_chi2", "", omnibus, k - 1, stats.chi2.sf(omnibus, k - 1)),
              _row("cox_snell_r2", "", cox_snell),
              _row("nagelkerke_r2", "", cox_snell / max_r2)]
-    hl = _hosmer_lemeshow(y, prob)
+    hl_groups = _hl_groups(prob, x[:, :-1])  # blocks = covariate patterns (constant dropped)
+    hl = _hosmer_lemeshow(y, prob, groups=hl_groups)
     if isinstance(hl, str):
         rows.append(_na("hosmer_lemeshow", "", hl))
     else:
         rows.append(_row("hosmer_lemeshow", "", hl[0], hl[1], hl[2]))
+    rows += _hl_table_rows(y, prob, hl_groups)
     pred = (prob > cut).astype(float)
     for o in (0, 1):
         for q in (0, 1):
