@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.columns import COMPARISON_KEY, CONTEXT_OUT
 from analysis.render.format import (
     _missing,
 )
 from analysis.render.table import (
-    COMPARISON_KEY,
-    CONTEXT_OUT,
     Table,
 )
 

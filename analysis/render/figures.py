@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.columns import STAT_NUMERIC
 from analysis.stats import wilson_interval
 
 __all__ = [
@@ -716,7 +717,7 @@ def _specs_from_results(results: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _normalize(results: pd.DataFrame) -> pd.DataFrame:
     out = results.copy()
-    for c in ("value", "ci_low", "ci_high", "p", "df"):
+    for c in STAT_NUMERIC:
         if c in out:
             out[c] = pd.to_numeric(out[c].replace("", np.nan) if out[c].dtype == object
                                    else out[c], errors="coerce").astype(float)

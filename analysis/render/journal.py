@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.columns import CONTEXT_OUT
 from analysis.render.comparisons import (
     _STAT_LABEL,
     _comparisons,
@@ -34,7 +35,6 @@ from analysis.render.format import (
 )
 from analysis.render.table import (
     _NORMALITY_FIELDS,
-    CONTEXT_OUT,
     P_NOTE,
     Table,
     _normalize_results,

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.columns import CONTEXT_OUT
 from analysis.render.comparisons import (
     _comparisons,
     _ctx_out,
@@ -36,7 +37,6 @@ from analysis.render.format import (
 )
 from analysis.render.table import (
     _SUP,
-    CONTEXT_OUT,
     P_NOTE,
     Table,
 )

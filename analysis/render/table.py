@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.columns import NORMALITY_NUMERIC, RESULT_NUMERIC, VERDICT_NUMERIC
 from analysis.render.format import (
     _int,
     _missing,
@@ -32,16 +33,6 @@ SYNTHETIC_NOTE = (
 P_NOTE = ("p-values are two-sided unless a column says otherwise, printed to three decimals "
           "without a leading zero; values below .001 are printed as < .001.")
 
-#: Columns identifying a comparison in the results schema (one test row each).
-COMPARISON_KEY = ["sample", "hypothesis", "spec_id", "scope", "year", "stratum_var", "stratum"]
-#: Context columns repeated in every raw (CSV) table built from the results.
-CONTEXT_OUT = ["sample", "hypothesis", "spec_id", "outcome", "group_var", "group1", "group2",
-               "population", "scope", "year", "stratum_var", "stratum"]
-
-_RESULT_NUMERIC = ["value", "df", "p", "ci_low", "ci_high", "p_holm", "p_bh", "n_total",
-                   "n_group1", "n_group2"]
-_VERDICT_NUMERIC = ["units_supported", "units_estimable", "units_total"]
-_NORMALITY_NUMERIC = ["statistic", "df", "p", "alpha"]
 _NORMALITY_FIELDS = ["variable", "test", "statistic", "df", "p", "p_display", "lower_bound",
                      "alpha", "decision", "status", "reason"]
 _SUP = re.compile(r"\^\{([^}]*)\}")
@@ -68,7 +59,7 @@ def _strings(df: pd.DataFrame, numeric: Sequence[str]) -> pd.DataFrame:
 
 
 def _normalize_results(results: pd.DataFrame) -> pd.DataFrame:
-    out = _strings(results, _RESULT_NUMERIC)
+    out = _strings(results, RESULT_NUMERIC)
     if "synthetic" not in out:
         out["synthetic"] = False
     return out
@@ -81,13 +72,13 @@ def read_results(path: str | Path) -> pd.DataFrame:
 
 def read_verdicts(path: str | Path) -> pd.DataFrame:
     """Read verdicts.csv with its types (``agree = "n/a"`` stays a string)."""
-    return _strings(pd.read_csv(path, dtype=str, keep_default_na=False), _VERDICT_NUMERIC)
+    return _strings(pd.read_csv(path, dtype=str, keep_default_na=False), VERDICT_NUMERIC)
 
 
 def read_normality(path: str | Path) -> pd.DataFrame:
     """Read normality.csv with its types."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return _strings(df, _NORMALITY_NUMERIC)
+    return _strings(df, NORMALITY_NUMERIC)
 
 
 def _as_frame(obj: pd.DataFrame | str | Path | None, reader: Any) -> pd.DataFrame | None:
