@@ -162,16 +162,17 @@ def lilliefors(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
 
     Notes
     -----
-    The p-value comes from :func:`statsmodels.stats.diagnostic.lilliefors` with
-    ``pvalmethod="approx"``: the Dallal & Wilkinson (1986) analytic approximation, which is
-    what SPSS uses, for ``p <= 0.1``; for larger ``p`` statsmodels falls back to its
-    critical-value table (10 million simulations), which is more accurate than the 1986
-    table SPSS interpolates in 0.1-0.2. Above 0.2 SPSS shows only the bound ``.200*``; this
-    function still returns the table value in ``p`` and sets ``lower_bound``.
-    (``pvalmethod="table"``, the statsmodels default, uses the simulated table everywhere and
-    can differ from SPSS in the third decimal for small p-values.)
+    The p-value is :func:`analysis.stats.lilliefors_p.lilliefors_pvalue`: the upper tail of
+    ``D``'s null distribution read from a Monte-Carlo table (built once, offline, from seeded
+    simulations; shipped as package data; no simulation at run time), accurate to about
+    0.0003 wherever SPSS prints a number (p <= 0.2; docs/statistics.md gives the measured
+    accuracy). SPSS itself uses the Dallal & Wilkinson (1986) approximation, which is meant
+    for p < 0.1 and is off by up to 0.013 in (0.1, 0.2] (more for n < 10), so SPSS's printed
+    value can differ from this one in the third or, there, the second decimal. Above 0.2
+    SPSS shows only the bound ``.200*``; this function still returns the table value in ``p``
+    and sets ``lower_bound``.
 
-    Not estimable: fewer than 4 values (the table starts at n = 4) or a constant sample.
+    Not estimable: fewer than 4 values or a constant sample.
 
     References
     ----------
@@ -192,11 +193,13 @@ def lilliefors(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
     why = _degenerate(arr, _LILLIEFORS_MIN_N, "Lilliefors test")
     if why:
         return _result(df=n, status="not estimable", reason=why)
-    # imported here: statsmodels.stats.diagnostic takes about a second to import
-    from statsmodels.stats.diagnostic import lilliefors as sm_lilliefors
+    from scipy.special import ndtr
 
-    d, p = sm_lilliefors(arr, dist="norm", pvalmethod="approx")
-    d, p = float(d), float(p)
+    from analysis.stats.lilliefors_p import lilliefors_pvalue
+
+    cdf = ndtr(np.sort((arr - arr.mean()) / arr.std(ddof=1)))
+    d = float(max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n)))
+    p = lilliefors_pvalue(d, n)
     bound = p > SPSS_LOWER_BOUND
     display = ".200*" if bound else _spss_p(p)
     return _result(d, n, p, display, bound)
