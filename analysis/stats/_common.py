@@ -26,6 +26,12 @@ _NAN = math.nan
 # --------------------------------------------------------------------------------------------
 
 
+#: One reported number: (statistic, term, value, df, p, ci_low, ci_high, status, reason), the
+#: fields of :data:`STAT_COLUMNS` in order. Test functions build lists of rows; ``_frame`` turns
+#: them into the tidy frame, and the engine reads them without building a frame per comparison.
+Row = tuple[str, str, float, float, float, float, float, str, str]
+
+
 def _row(
     statistic: str,
     term: str = "",
@@ -36,32 +42,25 @@ def _row(
     ci_high: float = _NAN,
     status: str = "ok",
     reason: str = "",
-) -> dict[str, Any]:
-    return {
-        "statistic": statistic,
-        "term": str(term),
-        "value": float(value),
-        "df": float(df),
-        "p": float(p),
-        "ci_low": float(ci_low),
-        "ci_high": float(ci_high),
-        "status": status,
-        "reason": reason,
-    }
+) -> Row:
+    return (statistic, str(term), float(value), float(df), float(p), float(ci_low),
+            float(ci_high), status, reason)
 
 
-def _na(statistic: str, term: str = "", reason: str = "", df: float = _NAN) -> dict[str, Any]:
+def _na(statistic: str, term: str = "", reason: str = "", df: float = _NAN) -> Row:
     """A not-estimable row: value, p and CI are NaN."""
     return _row(statistic, term, df=df, status=NOT_ESTIMABLE, reason=reason)
 
 
-def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    out = pd.DataFrame(rows, columns=STAT_COLUMNS)
-    for c in ("value", "df", "p", "ci_low", "ci_high"):
-        out[c] = out[c].astype(float)
-    for c in ("statistic", "term", "status", "reason"):
-        out[c] = out[c].astype(str)
-    return out
+_NUMERIC = frozenset(("value", "df", "p", "ci_low", "ci_high"))
+
+
+def _frame(rows: list[Row]) -> pd.DataFrame:
+    """The tidy frame (columns :data:`STAT_COLUMNS`) of a list of rows, built column-wise."""
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(STAT_COLUMNS)
+    return pd.DataFrame({name: np.array(col, dtype=float) if name in _NUMERIC
+                         else pd.array(col, dtype="str")
+                         for name, col in zip(STAT_COLUMNS, cols, strict=True)})
 
 
 def _require(data: pd.DataFrame, columns: Sequence[str]) -> None:

@@ -89,7 +89,8 @@ from analysis.data.synthetic import generate
 from analysis.data.ingest import apply_mapping
 from analysis.data.validate import validate_panel
 from analysis.data.derive import derive_variables
-from analysis.hypotheses import load_specs, run_hypotheses
+from analysis.engine.comparisons import run_hypotheses
+from analysis.engine.specs import load_specs
 scale = int(sys.argv[1])
 params = load_yaml("config/synthetic.yaml")
 cb = load_yaml("data/codebook.yaml")
