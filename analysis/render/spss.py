@@ -1,10 +1,16 @@
-"""SPSS-layout tables per procedure (Crosstabs, NPAR TESTS, T-TEST, LOGISTIC REGRESSION)."""
+"""SPSS-layout tables per procedure (Crosstabs, NPAR TESTS, T-TEST, LOGISTIC REGRESSION).
+
+The tables of a test are the :class:`~analysis.stats.registry.TableSpec` s of its registry
+entry: a spec names a hand-made layout in :data:`BUILDERS` or lists its columns, which
+:func:`columns_table` renders (:func:`render_table_spec` dispatches). Importing this module
+checks that every builder a registered test names exists (:func:`check_builders`).
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,6 +46,8 @@ from analysis.render.table import (
     P_NOTE,
     Table,
 )
+from analysis.stats import registry
+from analysis.stats.registry import RegistryError, TableSpec, TestEntry
 
 # =========================================================================== crosstab
 _CHI_ROWS = [
@@ -63,7 +71,8 @@ def _expected_footnote(rows: pd.DataFrame) -> str:
 
 
 def chi_square_tests_table(results: pd.DataFrame, hypothesis: str, *,
-                           labels: Mapping[str, str] | None = None) -> Table:
+                           labels: Mapping[str, str] | None = None,
+                           test: str = "crosstab") -> Table:
     """SPSS "Chi-Square Tests", one panel per crosstab comparison (per year and stratum).
 
     Rows: Pearson Chi-Square (no continuity correction), Continuity Correction (2x2 only),
@@ -79,7 +88,7 @@ def chi_square_tests_table(results: pd.DataFrame, hypothesis: str, *,
     disp_cols = ["", "Value", "df", "Asymp. Sig. (2-sided)", "Exact Sig. (2-sided)",
                  "Exact Sig. (1-sided)", "Note"]
     raw_rows, disp_rows, panels, pnotes = [], [], [], {}
-    for ctx, rows in _comparisons(res, ["crosstab"]):
+    for ctx, rows in _comparisons(res, [test]):
         label = _panel_label(ctx)
         base = _ctx_out(ctx)
         why = _not_estimable_comparison(rows)
@@ -133,7 +142,7 @@ def chi_square_tests_table(results: pd.DataFrame, hypothesis: str, *,
         "row is shown for 2x2 tables only. Fisher's exact test decides significance when any "
         "expected count is below 5 (marked 'decides'). Exact Sig. (1-sided): in the direction "
         "of the observed association (2x2 only). " + P_NOTE,
-        _source("test = crosstab; statistics pearson_chi2, yates_chi2, likelihood_ratio, "
+        _source(f"test = {test}; statistics pearson_chi2, yates_chi2, likelihood_ratio, "
                 "fisher_exact, fisher_exact_one_sided, linear_by_linear, n_valid, "
                 "cells_expected_lt5, pct_cells_expected_lt5, min_expected"),
     ]
@@ -156,7 +165,8 @@ def _cell_levels(rows: pd.DataFrame, groups: Sequence[str]) -> list[str]:
 
 
 def crosstab_counts_table(results: pd.DataFrame, hypothesis: str, *,
-                          labels: Mapping[str, str] | None = None) -> Table:
+                          labels: Mapping[str, str] | None = None,
+                          test: str = "crosstab") -> Table:
     """SPSS "group * outcome Crosstabulation": Count, Expected Count and % within group.
 
     One panel per crosstab comparison; rows group x (Count, Expected Count, % within group),
@@ -165,7 +175,7 @@ def crosstab_counts_table(results: pd.DataFrame, hypothesis: str, *,
     one row per group x outcome level (observed, expected, row percent).
     """
     res = results[results["hypothesis"] == hypothesis]
-    comps = _comparisons(res, ["crosstab"])
+    comps = _comparisons(res, [test])
     all_levels: list[str] = []
     for ctx, rows in comps:
         for lv in _cell_levels(rows, [ctx["group1"], ctx["group2"]]):
@@ -222,7 +232,7 @@ def crosstab_counts_table(results: pd.DataFrame, hypothesis: str, *,
     notes = [
         "Count: observed frequency; Expected Count: row total x column total / N; "
         "% within group: count / row total (of the printed counts).",
-        _source("test = crosstab; statistics observed, expected, row_total, col_total, "
+        _source(f"test = {test}; statistics observed, expected, row_total, col_total, "
                 "n_valid"),
     ]
     return _finish(f"{hypothesis}_crosstab_counts",
@@ -232,13 +242,14 @@ def crosstab_counts_table(results: pd.DataFrame, hypothesis: str, *,
 
 
 def symmetric_measures_table(results: pd.DataFrame, hypothesis: str, *,
-                             labels: Mapping[str, str] | None = None) -> Table:
+                             labels: Mapping[str, str] | None = None,
+                             test: str = "crosstab") -> Table:
     """SPSS "Symmetric Measures": Phi and Cramér's V (Value, Approx. Sig.), N of Valid Cases."""
     res = results[results["hypothesis"] == hypothesis]
     raw_cols = [*CONTEXT_OUT, "row", "statistic", "value", "approx_sig", "status", "reason"]
     disp_cols = ["", "Value", "Approx. Sig.", "Note"]
     raw_rows, disp_rows, panels = [], [], []
-    for ctx, rows in _comparisons(res, ["crosstab"]):
+    for ctx, rows in _comparisons(res, [test]):
         label = _panel_label(ctx)
         base = _ctx_out(ctx)
         why = _not_estimable_comparison(rows)
@@ -267,7 +278,7 @@ def symmetric_measures_table(results: pd.DataFrame, hypothesis: str, *,
     notes = ["Phi = sqrt(chi2 / N) from the uncorrected Pearson chi-square, signed like ad - bc "
              "for 2x2 tables (SPSS); Cramér's V = sqrt(chi2 / (N (min(r, c) - 1))). Approx. "
              "Sig. is the Pearson chi-square p. " + P_NOTE,
-             _source("test = crosstab; statistics phi, cramers_v, n_valid")]
+             _source(f"test = {test}; statistics phi, cramers_v, n_valid")]
     return _finish(f"{hypothesis}_symmetric_measures",
                    _title(hypothesis, "Symmetric Measures", labels), raw_rows, raw_cols,
                    disp_rows, disp_cols, notes=notes, panels=panels,
@@ -276,7 +287,8 @@ def symmetric_measures_table(results: pd.DataFrame, hypothesis: str, *,
 
 
 def risk_estimate_table(results: pd.DataFrame, hypothesis: str, *,
-                        labels: Mapping[str, str] | None = None) -> Table:
+                        labels: Mapping[str, str] | None = None,
+                        test: str = "crosstab") -> Table:
     """Shares with Wilson CIs, risk difference (Newcombe CI) and odds ratio (Woolf CI).
 
     Reads ``proportion`` (term = group), ``risk_difference``, ``odds_ratio`` or
@@ -290,7 +302,7 @@ def risk_estimate_table(results: pd.DataFrame, hypothesis: str, *,
     names = {"proportion": "Share positive: {term}", "risk_difference": "Risk difference ({term})",
              "odds_ratio": "Odds ratio ({term})",
              "odds_ratio_haldane": "Odds ratio, 0.5 added to every cell ({term})"}
-    for ctx, rows in _comparisons(res, ["crosstab"]):
+    for ctx, rows in _comparisons(res, [test]):
         label = _panel_label(ctx)
         sub = rows[rows["statistic"].isin(list(names))]
         if sub.empty:
@@ -308,7 +320,7 @@ def risk_estimate_table(results: pd.DataFrame, hypothesis: str, *,
     notes = ["Share positive: share of the outcome's positive level (e.g. internationalized) "
              "per group with its Wilson 95% CI; risk difference: group 1 minus group 2 "
              "(Newcombe hybrid-score CI); odds ratio: group 1 versus group 2 (Woolf CI).",
-             _source("test = crosstab; statistics proportion, risk_difference, odds_ratio, "
+             _source(f"test = {test}; statistics proportion, risk_difference, odds_ratio, "
                      "odds_ratio_haldane")]
     return _finish(f"{hypothesis}_risk_estimate", _title(hypothesis, "Risk Estimate", labels),
                    raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
@@ -318,14 +330,15 @@ def risk_estimate_table(results: pd.DataFrame, hypothesis: str, *,
 
 # =========================================================================== Mann-Whitney
 def mw_ranks_table(results: pd.DataFrame, hypothesis: str, *,
-                   labels: Mapping[str, str] | None = None) -> Table:
+                   labels: Mapping[str, str] | None = None,
+                   test: str = "mann_whitney") -> Table:
     """SPSS "Ranks": N, Mean Rank, Sum of Ranks per group (plus median and quartiles)."""
     res = results[results["hypothesis"] == hypothesis]
     raw_cols = [*CONTEXT_OUT, "group", "n", "mean_rank", "rank_sum", "median", "q1", "q3",
                 "status", "reason"]
     disp_cols = ["Group", "N", "Mean Rank", "Sum of Ranks", "Median", "Q1", "Q3", "Note"]
     raw_rows, disp_rows, panels = [], [], []
-    for ctx, rows in _comparisons(res, ["mann_whitney"]):
+    for ctx, rows in _comparisons(res, [test]):
         label = _panel_label(ctx)
         base = _ctx_out(ctx)
         why = _not_estimable_comparison(rows)
@@ -357,7 +370,7 @@ def mw_ranks_table(results: pd.DataFrame, hypothesis: str, *,
         panels.append(label)
     notes = ["Mean Rank and Sum of Ranks from the pooled midranks of both groups; Median, Q1 "
              "and Q3 (SPSS HAVERAGE quartiles) added for reading.",
-             _source("test = mann_whitney; statistics n, mean_rank, rank_sum, median, q1, q3, "
+             _source(f"test = {test}; statistics n, mean_rank, rank_sum, median, q1, q3, "
                      "n_valid")]
     return _finish(f"{hypothesis}_mw_ranks", _title(hypothesis, "Ranks (Mann-Whitney)", labels),
                    raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
@@ -366,7 +379,8 @@ def mw_ranks_table(results: pd.DataFrame, hypothesis: str, *,
 
 
 def mw_test_statistics_table(results: pd.DataFrame, hypothesis: str, *,
-                             labels: Mapping[str, str] | None = None) -> Table:
+                             labels: Mapping[str, str] | None = None,
+                             test: str = "mann_whitney") -> Table:
     """SPSS "Test Statistics" of the Mann-Whitney test, one row per comparison.
 
     Columns Mann-Whitney U, Wilcoxon W, Z, Asymp. Sig. (2-tailed), Exact Sig. (2-tailed),
@@ -380,7 +394,7 @@ def mw_test_statistics_table(results: pd.DataFrame, hypothesis: str, *,
     disp_cols = ["Year", "Mann-Whitney U", "Wilcoxon W", "Z", "Asymp. Sig. (2-tailed)",
                  "Exact Sig. (2-tailed)", "r", "Rank-biserial", "Note"]
     raw_rows, disp_rows, panels = [], [], []
-    for ctx, rows in _comparisons(res, ["mann_whitney"]):
+    for ctx, rows in _comparisons(res, [test]):
         u, w, z = _get(rows, "mann_whitney_u"), _get(rows, "wilcoxon_w"), _get(rows, "z")
         ex, r, rb = _get(rows, "exact_p"), _get(rows, "r"), _get(rows, "rank_biserial")
         hl = _get(rows, "hodges_lehmann")
@@ -405,7 +419,7 @@ def mw_test_statistics_table(results: pd.DataFrame, hypothesis: str, *,
              "prints it); Exact Sig. only for small samples without ties ('–' otherwise); "
              "r = Z/sqrt(N) and the rank-biserial correlation are signed group 1 minus group 2 "
              "(positive: group 1 tends higher). " + P_NOTE,
-             _source("test = mann_whitney; statistics mann_whitney_u, wilcoxon_w, z, exact_p, "
+             _source(f"test = {test}; statistics mann_whitney_u, wilcoxon_w, z, exact_p, "
                      "r, rank_biserial, hodges_lehmann")]
     return _finish(f"{hypothesis}_mw_test_statistics",
                    _title(hypothesis, "Test Statistics (Mann-Whitney)", labels), raw_rows,
@@ -416,7 +430,8 @@ def mw_test_statistics_table(results: pd.DataFrame, hypothesis: str, *,
 
 # =========================================================================== Welch t
 def welch_t_table(results: pd.DataFrame, hypothesis: str, *,
-                  labels: Mapping[str, str] | None = None) -> Table:
+                  labels: Mapping[str, str] | None = None,
+                  test: str = "welch_t") -> Table:
     """Welch's t-test: t, df, Sig. (2-tailed), Mean Difference with 95% CI, Hedges g with CI.
 
     Reads ``t``, ``mean_difference`` and ``hedges_g`` of comparisons with ``test = welch_t``
@@ -430,7 +445,7 @@ def welch_t_table(results: pd.DataFrame, hypothesis: str, *,
                  "Sig. (2-tailed)", "Mean Difference", "95% CI Lower", "95% CI Upper",
                  "Hedges g [95% CI]", "Note"]
     raw_rows, disp_rows, panels = [], [], []
-    for ctx, rows in _comparisons(res, ["welch_t"]):
+    for ctx, rows in _comparisons(res, [test]):
         t, md, g = _get(rows, "t"), _get(rows, "mean_difference"), _get(rows, "hedges_g")
         m1, m2 = _get(rows, "mean", ctx["group1"]), _get(rows, "mean", ctx["group2"])
         s1, s2 = _get(rows, "sd", ctx["group1"]), _get(rows, "sd", ctx["group2"])
@@ -462,7 +477,7 @@ def welch_t_table(results: pd.DataFrame, hypothesis: str, *,
     notes = ["Welch's t-test (unequal variances, Welch-Satterthwaite df); mean difference "
              "group 1 minus group 2; Hedges g = bias-corrected standardized mean difference. "
              "Used when the outcome is normal in both groups (test = auto). " + P_NOTE,
-             _source("test = welch_t; statistics t, mean_difference, hedges_g, mean, sd")]
+             _source(f"test = {test}; statistics t, mean_difference, hedges_g, mean, sd")]
     return _finish(f"{hypothesis}_welch_t", _title(hypothesis, "Welch t-test", labels),
                    raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
                    synthetic=_synthetic(res), section=_section(hypothesis, labels),
@@ -487,7 +502,8 @@ def _logit_terms(rows: pd.DataFrame, prefix: str = "") -> list[str]:
 
 
 def logit_variables_table(results: pd.DataFrame, hypothesis: str, *,
-                          labels: Mapping[str, str] | None = None) -> Table:
+                          labels: Mapping[str, str] | None = None,
+                          test: str = "logit") -> Table:
     """SPSS "Variables in the Equation": B, S.E., Wald, df, Sig., Exp(B), 95% C.I. for EXP(B).
 
     One panel per logit comparison (year-by-year logit specs and every pooled binary
@@ -500,7 +516,7 @@ def logit_variables_table(results: pd.DataFrame, hypothesis: str, *,
     disp_cols = ["", "B", "S.E.", "Wald", "df", "Sig.", "Exp(B)", "Lower", "Upper", "Note"]
     groups = [("", 7), ("95% C.I. for EXP(B)", 2), ("", 1)]
     raw_rows, disp_rows, panels, pnotes = [], [], [], {}
-    for ctx, rows in _comparisons(res, ["logit"]):
+    for ctx, rows in _comparisons(res, [test]):
         label = _panel_label(ctx)
         base = _ctx_out(ctx)
         terms = _logit_terms(rows)
@@ -562,7 +578,7 @@ def logit_variables_table(results: pd.DataFrame, hypothesis: str, *,
              "years with year dummies, standard errors clustered by firm. Complete or "
              "quasi-complete separation is reported as not estimable, never as huge "
              "coefficients. " + P_NOTE,
-             _source("test = logit; statistics B, se, wald, exp_b, firth_B, firth_se, firth_p, "
+             _source(f"test = {test}; statistics B, se, wald, exp_b, firth_B, firth_se, firth_p, "
                      "firth_exp_b, se_type, n_clusters, n, n_events")]
     return _finish(f"{hypothesis}_logit_variables",
                    _title(hypothesis, "Variables in the Equation (logistic regression)", labels),
@@ -573,7 +589,7 @@ def logit_variables_table(results: pd.DataFrame, hypothesis: str, *,
 
 def _logit_fit_table(results: pd.DataFrame, hypothesis: str, stem: str, what: str,
                      stats: list[tuple[str, str, str, int]], labels: Mapping[str, str] | None,
-                     note: str) -> Table:
+                     note: str, test: str = "logit") -> Table:
     """One row per logit comparison with the given (statistic, column, header, digits)."""
     res = results[results["hypothesis"] == hypothesis]
     raw_cols = [*CONTEXT_OUT]
@@ -584,7 +600,7 @@ def _logit_fit_table(results: pd.DataFrame, hypothesis: str, stem: str, what: st
     raw_cols += ["status", "reason"]
     disp_cols.append("Note")
     raw_rows, disp_rows, panels = [], [], []
-    for ctx, rows in _comparisons(res, ["logit"]):
+    for ctx, rows in _comparisons(res, [test]):
         rec: dict[str, Any] = {}
         cells = [_row_when(ctx)]
         for stat, col, _, digits in stats:
@@ -598,7 +614,7 @@ def _logit_fit_table(results: pd.DataFrame, hypothesis: str, stem: str, what: st
         raw_rows.append(_ctx_out(ctx) | rec)
         disp_rows.append(cells + [f"not estimable: {why}" if why else ""])
         panels.append(_spec_label(ctx))
-    notes = [note, P_NOTE, _source("test = logit; statistics "
+    notes = [note, P_NOTE, _source(f"test = {test}; statistics "
                                    + ", ".join(dict.fromkeys(s[0] for s in stats)))]
     return _finish(f"{hypothesis}_{stem}", _title(hypothesis, what, labels), raw_rows, raw_cols,
                    disp_rows, disp_cols, notes=notes, panels=panels,
@@ -607,18 +623,20 @@ def _logit_fit_table(results: pd.DataFrame, hypothesis: str, stem: str, what: st
 
 
 def logit_model_summary_table(results: pd.DataFrame, hypothesis: str, *,
-                              labels: Mapping[str, str] | None = None) -> Table:
+                              labels: Mapping[str, str] | None = None,
+                              test: str = "logit") -> Table:
     """SPSS "Model Summary": -2 Log likelihood, Cox & Snell R Square, Nagelkerke R Square."""
     return _logit_fit_table(
         results, hypothesis, "logit_model_summary", "Model Summary (logistic regression)",
         [("neg2ll", "neg2ll", "-2 Log likelihood", 3),
          ("cox_snell_r2", "cox_snell_r2", "Cox & Snell R Square", 3),
          ("nagelkerke_r2", "nagelkerke_r2", "Nagelkerke R Square", 3)], labels,
-        "One row per logit comparison (year, or pooled over years).")
+        "One row per logit comparison (year, or pooled over years).", test)
 
 
 def logit_omnibus_table(results: pd.DataFrame, hypothesis: str, *,
-                        labels: Mapping[str, str] | None = None) -> Table:
+                        labels: Mapping[str, str] | None = None,
+                        test: str = "logit") -> Table:
     """SPSS "Omnibus Tests of Model Coefficients" (Model row): Chi-square, df, Sig."""
     return _logit_fit_table(
         results, hypothesis, "logit_omnibus", "Omnibus Tests of Model Coefficients",
@@ -626,11 +644,12 @@ def logit_omnibus_table(results: pd.DataFrame, hypothesis: str, *,
          ("omnibus_chi2", "omnibus_chi2_df", "df", 0),
          ("omnibus_chi2", "omnibus_chi2_p", "Sig.", 3)], labels,
         "Likelihood-ratio test of the model against the constant-only model (Step = Block = "
-        "Model with the Enter method); it ignores clustering in the pooled scope.")
+        "Model with the Enter method); it ignores clustering in the pooled scope.", test)
 
 
 def logit_hosmer_lemeshow_table(results: pd.DataFrame, hypothesis: str, *,
-                                labels: Mapping[str, str] | None = None) -> Table:
+                                labels: Mapping[str, str] | None = None,
+                                test: str = "logit") -> Table:
     """SPSS "Hosmer and Lemeshow Test": Chi-square, df, Sig."""
     return _logit_fit_table(
         results, hypothesis, "logit_hosmer_lemeshow", "Hosmer and Lemeshow Test",
@@ -639,11 +658,12 @@ def logit_hosmer_lemeshow_table(results: pd.DataFrame, hypothesis: str, *,
          ("hosmer_lemeshow", "hosmer_lemeshow_p", "Sig.", 3)], labels,
         "Deciles of risk (SPSS grouping; tied predicted probabilities are never split, so "
         "df = groups - 2 can be below 8). A model with one binary predictor has only two "
-        "risk groups: the test is then not estimable.")
+        "risk groups: the test is then not estimable.", test)
 
 
 def logit_classification_table(results: pd.DataFrame, hypothesis: str, *,
-                               labels: Mapping[str, str] | None = None) -> Table:
+                               labels: Mapping[str, str] | None = None,
+                               test: str = "logit") -> Table:
     """SPSS "Classification Table" (cut value .500): observed x predicted, Percentage Correct."""
     res = results[results["hypothesis"] == hypothesis]
     raw_cols = [*CONTEXT_OUT, "observed", "predicted_0", "predicted_1", "percentage_correct",
@@ -651,7 +671,7 @@ def logit_classification_table(results: pd.DataFrame, hypothesis: str, *,
     disp_cols = ["Observed", "0", "1", "Percentage Correct", "Note"]
     groups = [("", 1), ("Predicted", 2), ("", 2)]
     raw_rows, disp_rows, panels = [], [], []
-    for ctx, rows in _comparisons(res, ["logit"]):
+    for ctx, rows in _comparisons(res, [test]):
         label = _panel_label(ctx)
         why = _not_estimable_comparison(rows) or _reason(rows, ["classification",
                                                                 "pct_correct"])
@@ -675,7 +695,7 @@ def logit_classification_table(results: pd.DataFrame, hypothesis: str, *,
             panels.append(label)
     notes = ["A case is predicted 1 when its predicted probability exceeds .500 (SPSS's "
              "default cut value). Percentage Correct per observed class and overall.",
-             _source("test = logit; statistics classification, pct_correct")]
+             _source(f"test = {test}; statistics classification, pct_correct")]
     return _finish(f"{hypothesis}_logit_classification",
                    _title(hypothesis, "Classification Table (logistic regression)", labels),
                    raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
@@ -683,3 +703,139 @@ def logit_classification_table(results: pd.DataFrame, hypothesis: str, *,
                    section=_section(hypothesis, labels), drop_empty=["Note"])
 
 
+
+
+# =========================================================================== declarative tables
+def _field_text(field: str, value: float) -> str:
+    """A statistic field as the SPSS tables print it (p as p, df as an integer when whole)."""
+    if field == "p":
+        return format_p(value)
+    if field == "df":
+        whole = not _missing(value) and math.isfinite(value) and float(value).is_integer()
+        return format_num(value, 0 if whole else 2)
+    return format_num(value)
+
+
+def columns_table(results: pd.DataFrame, hypothesis: str, entry: TestEntry, spec: TableSpec, *,
+                  labels: Mapping[str, str] | None = None) -> Table:
+    """A declarative table of one test (:attr:`TableSpec.columns`), so a new test needs no code.
+
+    One panel per spec x stratum, one row per year and the pooled scope of the comparisons that
+    used ``entry``'s test; one column per ``(statistic, field, header)`` triple: the ``field``
+    (value, df, p, ci_low, ci_high) of the row ``statistic``. Numbers are formatted with
+    :mod:`analysis.render.format`; a comparison with a not-estimable statistic shows the reason
+    in the Note column. The raw CSV names a value column after its statistic and the other
+    fields ``{statistic}_{field}``.
+
+    Parameters
+    ----------
+    results : DataFrame
+        The results schema.
+    hypothesis : str
+        The hypothesis whose comparisons are rendered.
+    entry : TestEntry
+        The test's registry entry.
+    spec : TableSpec
+        One of ``entry.tables`` with ``columns``.
+    labels : mapping, optional
+        Hypothesis id -> label (title and report section).
+
+    Returns
+    -------
+    Table
+        ``{hypothesis}_{spec.stem}``.
+    """
+    res = results[results["hypothesis"] == hypothesis]
+    cols = [(stat, fld, head, stat if fld == "value" else f"{stat}_{fld}")
+            for stat, fld, head in spec.columns]
+    stats = list(dict.fromkeys(stat for stat, _, _, _ in cols))
+    raw_cols = [*CONTEXT_OUT, *[raw for _, _, _, raw in cols], "status", "reason"]
+    disp_cols = ["Year", *[head for _, _, head, _ in cols], "Note"]
+    raw_rows, disp_rows, panels = [], [], []
+    for ctx, rows in _comparisons(res, [entry.name]):
+        rec: dict[str, Any] = {}
+        cells = [_row_when(ctx)]
+        for stat, fld, _, raw in cols:
+            rec[raw] = _val(_get(rows, stat), fld)
+            cells.append(_field_text(fld, rec[raw]))
+        why = _not_estimable_comparison(rows) or _reason(rows, stats)
+        rec |= {"status": "not estimable" if why else "ok", "reason": why}
+        raw_rows.append(_ctx_out(ctx) | rec)
+        disp_rows.append(cells + [f"not estimable: {why}" if why else ""])
+        panels.append(_spec_label(ctx))
+    notes = [spec.note] if spec.note else []
+    if any(fld == "p" for _, fld, _ in spec.columns):
+        notes.append(P_NOTE)
+    notes.append(_source(f"test = {entry.name}; statistics {', '.join(stats)}"))
+    return _finish(f"{hypothesis}_{spec.stem}", _title(hypothesis, spec.title, labels),
+                   raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
+                   synthetic=_synthetic(res), section=_section(hypothesis, labels),
+                   drop_empty=["Note"])
+
+
+# =========================================================================== the builders
+#: The hand-made table layouts a registry entry's :class:`TableSpec` can name as ``builder``.
+#: Each is called as ``builder(results, hypothesis, labels=..., test=entry.name)``.
+BUILDERS: dict[str, Callable[..., Table]] = {
+    "crosstab_counts": crosstab_counts_table,
+    "chi_square_tests": chi_square_tests_table,
+    "symmetric_measures": symmetric_measures_table,
+    "risk_estimate": risk_estimate_table,
+    "mw_ranks": mw_ranks_table,
+    "mw_test_statistics": mw_test_statistics_table,
+    "welch_t": welch_t_table,
+    "logit_variables": logit_variables_table,
+    "logit_model_summary": logit_model_summary_table,
+    "logit_omnibus": logit_omnibus_table,
+    "logit_hosmer_lemeshow": logit_hosmer_lemeshow_table,
+    "logit_classification": logit_classification_table,
+}
+
+
+def check_builders(entries: Iterable[TestEntry] | None = None) -> None:
+    """Fail loudly when a registry entry names a table builder the render layer does not have.
+
+    Parameters
+    ----------
+    entries : iterable of TestEntry, optional
+        Default: every registered test.
+
+    Raises
+    ------
+    RegistryError
+        Naming each test and the builder missing from :data:`BUILDERS`.
+    """
+    todo = list(registry.REGISTRY.values()) if entries is None else list(entries)
+    missing = [(e.name, t.builder) for e in todo for t in e.tables
+               if t.builder and t.builder not in BUILDERS]
+    if missing:
+        raise RegistryError(
+            "; ".join(f"test {name!r} names table builder {builder!r}, which "
+                      "analysis.render.spss.BUILDERS does not have" for name, builder in missing)
+            + f" (builders: {', '.join(sorted(BUILDERS))}; or declare the table's columns)")
+
+
+def render_table_spec(results: pd.DataFrame, hypothesis: str, entry: TestEntry, spec: TableSpec,
+                      *, labels: Mapping[str, str] | None = None) -> Table:
+    """The table one :class:`TableSpec` of ``entry`` describes, for one hypothesis.
+
+    A ``builder`` spec calls :data:`BUILDERS` ``[spec.builder]`` with ``test = entry.name``;
+    a ``columns`` spec is rendered by :func:`columns_table`.
+
+    Raises
+    ------
+    RegistryError
+        When the builder is unknown, or builds a table not named ``{hypothesis}_{spec.stem}``.
+    """
+    if not spec.builder:
+        return columns_table(results, hypothesis, entry, spec, labels=labels)
+    check_builders([entry])
+    table = BUILDERS[spec.builder](results, hypothesis, labels=labels, test=entry.name)
+    if table.stem != f"{hypothesis}_{spec.stem}":
+        raise RegistryError(f"test {entry.name!r}: builder {spec.builder!r} wrote table "
+                            f"{table.stem!r}, but the entry's TableSpec names "
+                            f"{hypothesis}_{spec.stem!r}")
+    return table
+
+
+check_builders()  # at import: every registered test's builders exist

@@ -22,20 +22,7 @@ from analysis.render.journal import (
     variable_label,
     verdict_table,
 )
-from analysis.render.spss import (
-    chi_square_tests_table,
-    crosstab_counts_table,
-    logit_classification_table,
-    logit_hosmer_lemeshow_table,
-    logit_model_summary_table,
-    logit_omnibus_table,
-    logit_variables_table,
-    mw_ranks_table,
-    mw_test_statistics_table,
-    risk_estimate_table,
-    symmetric_measures_table,
-    welch_t_table,
-)
+from analysis.render.spss import check_builders, render_table_spec
 from analysis.render.table import (
     DEFAULT_FORMATS,
     SYNTHETIC_NOTE,
@@ -46,30 +33,31 @@ from analysis.render.table import (
     read_results,
     read_verdicts,
 )
-
-_BLOCKS: dict[str, list[Any]] = {
-    "crosstab": [crosstab_counts_table, chi_square_tests_table, symmetric_measures_table,
-                 risk_estimate_table],
-    "mann_whitney": [mw_ranks_table, mw_test_statistics_table],
-    "welch_t": [welch_t_table],
-    "logit": [logit_variables_table, logit_model_summary_table, logit_omnibus_table,
-              logit_hosmer_lemeshow_table, logit_classification_table],
-}
+from analysis.stats import registry
 
 
 def hypothesis_tables(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05,
                       labels: Mapping[str, str] | None = None) -> list[Table]:
-    """Every table of one hypothesis: the summary, then the SPSS blocks of the tests it used.
+    """Every table of one hypothesis: the summary, then the tables of the tests it used.
 
-    A block appears when at least one comparison of the hypothesis used its test (a crosstab
-    spec's pooled scope is a logit, so crosstab hypotheses also get the logit tables).
+    The tests' tables are their registry entries' :class:`~analysis.stats.registry.TableSpec` s
+    (:func:`analysis.render.spss.render_table_spec`), in registry order. A test's tables appear
+    when at least one comparison of the hypothesis used it (a crosstab spec's pooled scope is a
+    logit, so crosstab hypotheses also get the logit tables); tables without rows are left out.
+
+    Raises
+    ------
+    RegistryError
+        When a used test names a table builder the render layer does not have.
     """
     res = results[results["hypothesis"] == hypothesis]
     out = [summary_table(results, hypothesis, alpha=alpha, labels=labels)]
     used = set(res["test"])
-    for test in ("crosstab", "mann_whitney", "welch_t", "logit"):
-        if test in used:
-            out += [f(results, hypothesis, labels=labels) for f in _BLOCKS[test]]
+    entries = [e for name, e in registry.REGISTRY.items() if name in used]
+    check_builders(entries)
+    for e in entries:
+        out += [render_table_spec(results, hypothesis, e, spec, labels=labels)
+                for spec in e.tables]
     return [t for t in out if len(t.raw)]
 
 

@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 SCALES = ("linear", "log")
+#: The numeric fields of a statistic row a declarative table column can show.
+TABLE_FIELDS = ("value", "df", "p", "ci_low", "ci_high")
 
 
 class RegistryError(TypeError):
@@ -78,14 +80,18 @@ class TableSpec:
     ``columns`` are ``(statistic, field, header)`` triples: the number in column ``field``
     (``value``, ``df``, ``p``, ``ci_low``, ``ci_high``) of the row ``statistic`` of each
     comparison. A new test needs no table code: its entry lists TableSpecs, and
-    :mod:`analysis.render.spss` renders them. ``builder`` names a hand-made layout instead
-    (crosstab cells, Variables in the Equation, ...), looked up in the render layer's builders.
+    :mod:`analysis.render.spss` renders them (one panel per spec and stratum, one row per year
+    and the pooled scope). ``builder`` names a hand-made layout instead (crosstab cells,
+    Variables in the Equation, ...), looked up in :data:`analysis.render.spss.BUILDERS`; the
+    table it builds is named ``{hypothesis}_{stem}``. ``note`` is printed below a declarative
+    table.
     """
 
     stem: str
     title: str
     columns: tuple[tuple[str, str, str], ...] = ()
     builder: str = ""
+    note: str = ""
 
 
 @dataclass
@@ -121,6 +127,24 @@ class TestEntry:
     direction_term: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
 
+    def label_of(self, statistic: str) -> str:
+        """The printed name of one of the test's statistics.
+
+        ``labels`` first, then the label of the deciding row (``statistic_label``), of the
+        effect and of the forest-plot effect; the statistic's own name when none names it.
+
+        Examples
+        --------
+        >>> from analysis.stats.registry import entry
+        >>> entry("welch_t").label_of("hedges_g"), entry("crosstab").label_of("fisher_exact")
+        ('Hedges g', "Fisher's exact")
+        """
+        if statistic in self.labels:
+            return self.labels[statistic]
+        named = ((self.decides, self.statistic_label), (self.effect.statistic, self.effect.label),
+                 (self.forest.statistic, self.forest.label))
+        return next((label for stat, label in named if stat == statistic), statistic)
+
 
 REQUIRED_TEXT = ("name", "label", "family", "decides", "direction", "direction_meaning",
                  "statistic_label", "methods", "why")
@@ -149,6 +173,9 @@ def check_entry(e: TestEntry) -> list[str]:
             problems.append(f"`{k}`: a log-scale effect has no-effect value 1, not {eff.null}")
         if eff.scale == "linear" and eff.null != 0.0:
             problems.append(f"`{k}`: a linear effect has no-effect value 0, not {eff.null}")
+        for name in eff.fallbacks:
+            if name not in (getattr(e, "labels", None) or {}):
+                problems.append(f"`{k}` fallback {name!r} has no printed name in `labels`")
     if not e.tables:
         problems.append("`tables` is empty: a test needs at least one table that renders it")
     for t in e.tables:
@@ -156,6 +183,15 @@ def check_entry(e: TestEntry) -> list[str]:
             problems.append(f"table {t!r} needs a stem and a title")
         elif bool(t.columns) == bool(t.builder):
             problems.append(f"table {t.stem!r} needs either columns or a builder (not both)")
+        else:
+            for col in t.columns:
+                if (not isinstance(col, tuple) or len(col) != 3
+                        or not all(isinstance(c, str) and c for c in col)):
+                    problems.append(f"table {t.stem!r}: column {col!r} is not a "
+                                    "(statistic, field, header) triple")
+                elif col[1] not in TABLE_FIELDS:
+                    problems.append(f"table {t.stem!r}: column field {col[1]!r} is not one of "
+                                    f"{TABLE_FIELDS}")
     if not e.outcomes or set(e.outcomes) - {"binary", "categorical", "metric"}:
         problems.append("`outcomes` must list binary, categorical and/or metric")
     if e.name and not re.fullmatch(r"[a-z][a-z0-9_]*", e.name):
