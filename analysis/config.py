@@ -60,7 +60,7 @@ def _describe(error: Any, root: str = "config", schema_name: str = "the schema")
     where = where or "(top level)"
     msg = error.message
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = list((error.schema.get("properties") or {}))
+        allowed = list(error.schema.get("properties") or {})
         unknown = [k for k in error.instance if k not in allowed]
         parts = [f"unknown key {k!r}{did_you_mean(k, allowed)}" for k in unknown]
         msg = "; ".join(parts) + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")

@@ -92,10 +92,11 @@ def test_unknown_top_level_key_is_named():
 
 def test_unknown_nested_key_is_named_with_its_path():
     exc = check_with(lambda c: c["panels"]["ghana"]["mapping"].__setitem__("renames", {}))
-    assert_message(exc, "config.panels.ghana.mapping:", "unknown key 'renames' (did you mean 'rename'?)",
-                   "allowed keys:")
+    assert_message(exc, "config.panels.ghana.mapping:",
+                   "unknown key 'renames' (did you mean 'rename'?)", "allowed keys:")
     exc = check_with(lambda c: c["panels"]["india"].__setitem__("on_invaild", "exclude"))
-    assert_message(exc, "config.panels.india:", "unknown key 'on_invaild' (did you mean 'on_invalid'?)")
+    assert_message(exc, "config.panels.india:",
+                   "unknown key 'on_invaild' (did you mean 'on_invalid'?)")
 
 
 def test_wrong_enum_values():

@@ -216,3 +216,18 @@ def test_fast_and_deterministic():
     per_call = (time.perf_counter() - start) / ds.size
     assert per_call < 2e-4
     assert first == [lilliefors_pvalue(float(d), 30) for d in ds]
+
+
+@pytest.mark.parametrize("n", [5, 22, 57, 98, 400])
+def test_spss_pvalue_switches_from_dallal_wilkinson_to_the_table_at_01(n):
+    from analysis.stats.lilliefors_p import DW_MAX_P, _dallal_wilkinson, spss_pvalue
+
+    d = np.linspace(0.02, 0.5, 2001) / math.sqrt(n) * 3.0
+    p = np.array([spss_pvalue(float(v), n) for v in d])
+    dw = _dallal_wilkinson(d, n)
+    mc = lilliefors_pvalue(d, n)
+    low = dw <= DW_MAX_P
+    np.testing.assert_allclose(p[low], dw[low], rtol=1e-12)  # SPSS's own method below .1
+    np.testing.assert_allclose(p[~low], np.maximum(mc[~low], DW_MAX_P), rtol=1e-12)  # table
+    assert np.all(np.diff(p) <= 1e-15)                       # never increases with D
+    assert abs(spss_pvalue(0.1058, 57) - 0.111) < 0.0015     # the example

@@ -162,15 +162,15 @@ def lilliefors(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
 
     Notes
     -----
-    The p-value is :func:`analysis.stats.lilliefors_p.lilliefors_pvalue`: the upper tail of
-    ``D``'s null distribution read from a Monte-Carlo table (built once, offline, from seeded
-    simulations; shipped as package data; no simulation at run time), accurate to about
-    0.0003 wherever SPSS prints a number (p <= 0.2; docs/statistics.md gives the measured
-    accuracy). SPSS itself uses the Dallal & Wilkinson (1986) approximation, which is meant
-    for p < 0.1 and is off by up to 0.013 in (0.1, 0.2] (more for n < 10), so SPSS's printed
-    value can differ from this one in the third or, there, the second decimal. Above 0.2
-    SPSS shows only the bound ``.200*``; this function still returns the table value in ``p``
-    and sets ``lower_bound``.
+    The p-value is :func:`analysis.stats.lilliefors_p.spss_pvalue`: where the Dallal &
+    Wilkinson (1986) approximation gives p <= 0.1 it is used, as SPSS uses it (it matches the
+    published SPSS output and is accurate to about 0.001 there); above 0.1, where that
+    approximation is off by up to 0.013 (more for n < 10), p is the upper tail of ``D``'s null
+    distribution read from a Monte-Carlo table (built once, offline, from seeded simulations;
+    shipped as package data; no simulation at run time), accurate to about 0.0003
+    (docs/statistics.md gives the measured accuracy). Above 0.2 SPSS shows only the bound
+    ``.200*``; this function still returns the table value in ``p`` and sets
+    ``lower_bound``.
 
     Not estimable: fewer than 4 values or a constant sample.
 
@@ -195,11 +195,11 @@ def lilliefors(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
         return _result(df=n, status="not estimable", reason=why)
     from scipy.special import ndtr
 
-    from analysis.stats.lilliefors_p import lilliefors_pvalue
+    from analysis.stats.lilliefors_p import spss_pvalue
 
     cdf = ndtr(np.sort((arr - arr.mean()) / arr.std(ddof=1)))
     d = float(max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n)))
-    p = lilliefors_pvalue(d, n)
+    p = spss_pvalue(d, n)
     bound = p > SPSS_LOWER_BOUND
     display = ".200*" if bound else _spss_p(p)
     return _result(d, n, p, display, bound)
