@@ -179,13 +179,6 @@ def _source(stats: str) -> str:
     return f"Source: results.csv, {stats}."
 
 
-_STAT_LABEL = {
-    "pearson_chi2": "Pearson chi2", "fisher_exact": "Fisher's exact", "z": "Z", "t": "t",
-    "wald": "Wald", "phi": "phi", "cramers_v": "Cramér's V", "r": "r", "exp_b": "Exp(B)",
-    "hedges_g": "Hedges g", "odds_ratio": "OR", "mann_whitney_u": "U", "test": "test",
-}
-
-
 def _section(hyp: str, labels: Mapping[str, str] | None) -> str:
     label = (labels or {}).get(hyp, "")
     return f"{hyp}: {label}" if label else hyp

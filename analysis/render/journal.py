@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,6 @@ import pandas as pd
 
 from analysis.columns import CONTEXT_OUT
 from analysis.render.comparisons import (
-    _STAT_LABEL,
     _comparisons,
     _ctx_out,
     _finish,
@@ -39,6 +38,35 @@ from analysis.render.table import (
     Table,
     _normalize_results,
 )
+from analysis.stats import registry
+
+
+# =========================================================================== registry text
+def _entries_used(tests: Iterable[Any]) -> list[registry.TestEntry]:
+    """Registry entries of the tests used, in registry order (unregistered names left out)."""
+    used = {str(t) for t in tests}
+    return [e for name, e in registry.REGISTRY.items() if name in used]
+
+
+def _stat_label(test: str, statistic: str) -> str:
+    """Printed name of a statistic of a test: the test's entry, else any entry naming it."""
+    e = registry.REGISTRY.get(test)
+    return e.label_of(statistic) if e is not None else registry.statistic_label(statistic)
+
+
+def _effect_names(e: registry.TestEntry) -> str:
+    """The effect size of a test and its fallbacks, e.g. "phi or Cramér's V"."""
+    return " or ".join(dict.fromkeys(e.label_of(s) for s in (e.effect.statistic,
+                                                               *e.effect.fallbacks)))
+
+
+def _tests_note(entries: Sequence[registry.TestEntry]) -> str:
+    """Per test used: the deciding statistic, the effect size and what the direction reads."""
+    if not entries:
+        return ""
+    return "By test: " + "; ".join(
+        f"{e.label}: statistic {e.statistic_label}, effect {_effect_names(e)}, direction from "
+        f"the {e.direction_meaning}" for e in entries) + "."
 
 
 # =========================================================================== summary
@@ -89,11 +117,11 @@ def summary_table(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05
             "status": "ok" if ok else "not estimable", "reason": reason})
         stat = ""
         if t is not None and ok:
-            name = _STAT_LABEL.get(t["statistic"], t["statistic"])
+            name = _stat_label(ctx["test"], t["statistic"])
             stat = name if _missing(t["value"]) else f"{name} = {format_num(t['value'])}"
         eff = ""
         if e is not None and e["status"] == "ok":
-            eff = f"{_STAT_LABEL.get(e['statistic'], e['statistic'])} = {format_num(e['value'])}"
+            eff = f"{_stat_label(ctx['test'], e['statistic'])} = {format_num(e['value'])}"
             if not _missing(e["ci_low"]) and not _missing(e["ci_high"]):
                 eff += f" [{format_num(e['ci_low'])}, {format_num(e['ci_high'])}]"
         elif e is not None:
@@ -111,11 +139,10 @@ def summary_table(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05
         panels.append(f"{_spec_label(ctx)} [{ctx['verdict_role']}]")
     notes = [
         "One row per comparison (test spec x stratum x year, and the pooled scope). Statistic: "
-        "the test row whose p decides significance (Pearson chi-square, Fisher's exact test "
-        "when an expected count is below 5, Mann-Whitney Z, Welch t or the Wald test of the "
-        "group term in a logit); effect: phi, r, Hedges g or Exp(B). Directions are group 1 "
-        "minus group 2: risk difference (crosstab), rank-biserial (Mann-Whitney), mean "
-        "difference (t), B (logit).",
+        "the test row whose p decides significance ('Why this test' says when another row "
+        "than the test's usual one decides); effect: the test's effect size; direction: the "
+        "sign of the test's direction statistic, group 1 minus group 2. "
+        + _tests_note(_entries_used(res["test"])),
         "p (Holm): Holm-adjusted within the hypothesis and scope; p (BH): Benjamini-Hochberg-"
         "adjusted across all tests of the sample and scope. " + P_NOTE,
         _source("rows with role = test and role = effect"),
@@ -219,14 +246,16 @@ def _nv(r: pd.Series | None, col: str) -> float:
 def test_choice_table(results: pd.DataFrame) -> Table:
     """The test each metric comparison used and why (the choices the normality tests imply).
 
-    One row per comparison with ``test`` in (mann_whitney, welch_t, auto; ``auto`` marks a
-    comparison that never reached the choice, e.g. variable missing): spec, scope/year,
-    stratum, test and ``test_reason``.
+    One row per comparison whose test is registered for metric outcomes (``"metric"`` in its
+    registry entry's ``outcomes``: mann_whitney, welch_t, ...) or is ``auto`` (a comparison
+    that never reached the choice, e.g. variable missing): spec, scope/year, stratum, test and
+    ``test_reason``.
     """
     raw_cols = [*CONTEXT_OUT, "test", "test_reason", "status", "reason"]
     disp_cols = ["Year", "Test used", "Why"]
     raw_rows, disp_rows, panels = [], [], []
-    for ctx, rows in _comparisons(results, ["mann_whitney", "welch_t", "auto"]):
+    metric = [name for name, e in registry.REGISTRY.items() if "metric" in e.outcomes]
+    for ctx, rows in _comparisons(results, [*metric, "auto"]):
         t = _test_row(rows)
         ok = t is not None and t["status"] == "ok"
         raw_rows.append(_ctx_out(ctx) | {"test": ctx["test"], "test_reason": ctx["test_reason"],
@@ -238,7 +267,7 @@ def test_choice_table(results: pd.DataFrame) -> Table:
     notes = ["The study found every metric variable non-normal and used the Mann-Whitney test; "
              "specs declared 'auto' choose per comparison from the K-S (Lilliefors) and "
              "Shapiro-Wilk tests in both groups at alpha.",
-             _source("test in (mann_whitney, welch_t); columns test, test_reason")]
+             _source(f"test in ({', '.join(metric)}); columns test, test_reason")]
     return _finish("test_choices", "Test choices for metric outcomes", raw_rows, raw_cols,
                    disp_rows, disp_cols, notes=notes, panels=panels,
                    synthetic=_synthetic(results), section="Normality")
@@ -513,7 +542,7 @@ def cross_sample_table(results_by_sample: Mapping[str, pd.DataFrame], *,
                 raw_rows.append(rec)
                 eff = ""
                 if not _missing(rec["effect"]):
-                    eff = (f"{_STAT_LABEL.get(rec['effect_statistic'], rec['effect_statistic'])}"
+                    eff = (f"{_stat_label(rec['pooled_test'], rec['effect_statistic'])}"
                            f" = {format_num(rec['effect'])}")
                     if not _missing(rec["effect_ci_low"]):
                         eff += (f" [{format_num(rec['effect_ci_low'])}, "
@@ -527,10 +556,12 @@ def cross_sample_table(results_by_sample: Mapping[str, pd.DataFrame], *,
                                   f"{rec['expected_direction']}",
                                   f"{len(sig)} of {len(est)}"])
                 panels.append(f"{ctx0['hypothesis']} {spec}")
-    notes = ["Pooled comparison over all years per sample: firm-clustered logit with year "
-             "dummies for binary outcomes (effect Exp(B)), Mann-Whitney on firm means for "
-             "metric ones (effect r). Years: estimable years significant (p < "
-             f"{alpha:g}) in the expected direction. " + P_NOTE,
+    pooled_tests = _entries_used(r["pooled_test"] for r in raw_rows if r["status"] == "ok")
+    effects = "; ".join(f"{e.label}: {_effect_names(e)}" for e in pooled_tests)
+    notes = ["Pooled comparison over all years per sample (column Pooled test): a firm-clustered "
+             "logit with year dummies for binary outcomes, the comparison's test on firm means "
+             "for metric ones" + (f". Effects: {effects}" if effects else "") + ". Years: "
+             f"estimable years significant (p < {alpha:g}) in the expected direction. " + P_NOTE,
              "Source: results.csv of each sample, rows role = test and role = effect."]
     syn = any(_synthetic(v) for v in frames.values())
     return _finish("cross_sample", "Comparison across samples (countries)", raw_rows, raw_cols,
