@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.columns import STAT_NUMERIC
-from analysis.stats import wilson_interval
+from analysis.render.format import format_num, format_p
+from analysis.stats import registry, wilson_interval
 
 __all__ = [
     "DPI",
@@ -134,8 +135,6 @@ def _mark(fig: Any, synthetic: bool) -> None:
 
 def _fmt_p(p: float) -> str:
     """"= .012" or "< .001" (the tables' APA formatting)."""
-    from analysis.render.format import format_p
-
     text = format_p(p)
     return "" if not text else text if text.startswith("<") else f"= {text}"
 
@@ -515,42 +514,72 @@ def qq_figure(panel: pd.DataFrame, variable: str, group_var: str = "size_group",
 
 
 # =========================================================================== forest
+#: The axis of a comparison whose test has no registry entry (e.g. ``auto`` that never ran):
+#: drawn on the figure's first axis, or on this one when there is none.
+_NO_EFFECT = ("linear", "Effect size", 0.0)
+
+
+def _forest_effect(rows: pd.DataFrame, entry: registry.TestEntry | None,
+                   ) -> tuple[pd.Series | None, registry.Effect | None]:
+    """The row a forest plot draws for one comparison: the entry's ``forest`` statistic, or
+    the first of its fallbacks present (an estimable one before one that is not); with term
+    ``"focus"`` only the group-1 model term (:func:`~analysis.stats.registry.focus_name`)."""
+    if entry is None:
+        return None, None
+    eff = entry.forest
+    names = (eff.statistic, *eff.fallbacks)
+    pick = rows[rows["statistic"].isin(names)]
+    if eff.term == "focus":
+        pick = pick[pick["term"] == registry.focus_name(str(rows["group1"].iloc[0]))]
+    if pick.empty:
+        return None, eff
+    rank = pick["statistic"].map({n: i for i, n in enumerate(names)})
+    pick = pick.assign(_r=rank.to_numpy(), _bad=(pick["status"] != "ok").to_numpy())
+    pick = pick.sort_values(["_bad", "_r"], kind="stable")
+    return pick.iloc[0], eff
+
+
 def _effect_rows(results: pd.DataFrame, hypothesis: str) -> pd.DataFrame:
-    """One effect per comparison: odds ratio (crosstab), Exp(B) (logit), r (Mann-Whitney),
-    Hedges g (Welch t), with CI, status and reason."""
+    """One effect per comparison, as its test's registry entry draws it in a forest plot.
+
+    The row is the entry's ``forest`` :class:`~analysis.stats.registry.Effect` (statistic,
+    then fallbacks; e.g. the odds ratio of a crosstab, Exp(B) of the group term of a logit),
+    with its CI, status and reason, its axis (scale and axis title), no-effect value and
+    printed name. A comparison without that row is "not estimable" with the test row's reason.
+    """
     res = results[results["hypothesis"] == hypothesis]
     keys = ["sample", "spec_id", "stratum_var", "stratum", "scope", "year"]
     out = []
     order = {k: i for i, k in enumerate(dict.fromkeys(res["spec_id"]))}
     strata = {k: i for i, k in enumerate(dict.fromkeys(res["stratum"].astype(str)))}
+    position = {name: i for i, name in enumerate(registry.REGISTRY)}
     for key, rows in res.groupby(keys, sort=False, dropna=False):
         test = str(rows["test"].iloc[0])
-        if test == "crosstab":
-            pick = rows[rows["statistic"].isin(["odds_ratio", "odds_ratio_haldane"])]
-            ok = pick[pick["status"] == "ok"]
-            row = ok.iloc[0] if len(ok) else (pick.iloc[0] if len(pick) else None)
-            kind = "or"
-        else:
-            eff = rows[rows["role"] == "effect"]
-            row = eff.iloc[0] if len(eff) else None
-            kind = "or" if test == "logit" else "r"
+        entry = registry.REGISTRY.get(test)
+        row, eff = _forest_effect(rows, entry)
         if row is None:
             t = rows[rows["role"] == "test"]
             row = t.iloc[0] if len(t) else rows.iloc[0]
-            kind = "or" if test in ("crosstab", "logit") else "r"
             status, reason = "not estimable", str(row["reason"]) or "no effect size"
         else:
             status, reason = str(row["status"]), str(row["reason"])
+        statistic = str(row["statistic"])
+        if entry is None or eff is None:
+            label = ""
+        else:
+            label = eff.label if statistic == eff.statistic else entry.label_of(statistic)
         year = pd.to_numeric(pd.Series([key[5]], dtype=object), errors="coerce").iloc[0]
         year = None if pd.isna(year) else int(year)
         out.append({"sample": key[0], "spec_id": key[1], "stratum_var": key[2],
                     "stratum": "" if pd.isna(key[3]) else str(key[3]), "scope": key[4],
-                    "year": year, "test": test,
-                    "statistic": str(row["statistic"]), "kind": kind,
+                    "year": year, "test": test, "statistic": statistic, "label": label,
+                    "scale": eff.scale if eff else "", "axis": eff.axis if eff else "",
+                    "null": eff.null if eff else math.nan,
                     "value": float(row["value"]), "ci_low": float(row["ci_low"]),
                     "ci_high": float(row["ci_high"]), "status": status, "reason": reason,
                     "_o": order[key[1]], "_s": strata.get(str(key[3]), 0),
-                    "_y": 9999 if key[4] == "pooled" else (year or 0)})
+                    "_y": 9999 if key[4] == "pooled" else (year or 0),
+                    "_t": position.get(test, len(position))})
     df = pd.DataFrame(out)
     if df.empty:
         return df
@@ -559,43 +588,52 @@ def _effect_rows(results: pd.DataFrame, hypothesis: str) -> pd.DataFrame:
     return df.sort_values(["_o", "_s", "_y", "_n"], kind="stable").reset_index(drop=True)
 
 
-_STAT_NAME = {"odds_ratio": "OR", "odds_ratio_haldane": "OR (Haldane)", "exp_b": "Exp(B)",
-              "r": "r", "hedges_g": "g", "test": "", "firth_exp_b": "Exp(B) Firth"}
+def _forest_axis_keys(df: pd.DataFrame) -> list[tuple[str, str, float]]:
+    """One (scale, axis title, no-effect value) per distinct axis the rows use, log axes
+    first, then in registry order; rows of unregistered tests join the first axis."""
+    if df.empty or not (df["axis"] != "").any():
+        return [_NO_EFFECT]
+    used = df[df["axis"] != ""].sort_values("_t", kind="stable")
+    keys = list(dict.fromkeys(zip(used["scale"], used["axis"], used["null"], strict=True)))
+    keys.sort(key=lambda k: k[0] != "log")  # stable: registry order within a scale
+    return keys
 
 
-def _forest_axes(plt: Any, n_rows: int, kinds: list[str]) -> tuple[Any, dict[str, Any]]:
+def _forest_axes(plt: Any, n_rows: int, keys: list[tuple[str, str, float]],
+                 ) -> tuple[Any, dict[tuple[str, str, float], Any]]:
     height = max(2.5, 0.2 * n_rows + 1.4)
-    ncols = len(kinds)
-    fig, axes = plt.subplots(1, ncols, figsize=(WIDTH + 1.0, height), sharey=True,
+    fig, axes = plt.subplots(1, len(keys), figsize=(WIDTH + 1.0, height), sharey=True,
                              squeeze=False)
-    return fig, dict(zip(kinds, axes[0], strict=True))
+    return fig, dict(zip(keys, axes[0], strict=True))
 
 
-def _draw_forest(axes: dict[str, Any], df: pd.DataFrame, ypos: np.ndarray,
+def _draw_forest(axes: dict[tuple[str, str, float], Any], df: pd.DataFrame, ypos: np.ndarray,
                  colors: list[str]) -> None:
-    for kind, ax in axes.items():
-        sub = df[df["kind"] == kind]
-        if kind == "or":
+    first = next(iter(axes))
+    on_axis = [(r.scale, r.axis, r.null) if r.axis else first for r in df.itertuples()]
+    for key, ax in axes.items():
+        scale, title, null = key
+        sub = df[[k == key for k in on_axis]]
+        vals = sub.loc[sub["status"] == "ok", ["value", "ci_low", "ci_high"]].to_numpy()
+        if scale == "log":
             ax.set_xscale("log")
-            ax.axvline(1.0, color="grey", lw=0.8, ls="--")
-            ax.set_xlabel("Odds ratio, group 1 vs group 2 (log scale)")
-            vals = sub.loc[sub["status"] == "ok", ["value", "ci_low", "ci_high"]].to_numpy()
+            ax.axvline(null, color="grey", lw=0.8, ls="--")
+            ax.set_xlabel(title)
             finite = vals[np.isfinite(vals) & (vals > 0)]
-            lo_lim, hi_lim = 0.5, 2.0
+            lo_lim, hi_lim = null / 2.0, null * 2.0
             if finite.size:
                 lo_lim = max(min(lo_lim, float(finite.min()) / 1.5), 1e-3)
                 hi_lim = min(max(hi_lim, float(finite.max()) * 1.5), 1e3)
         else:
-            ax.axvline(0.0, color="grey", lw=0.8, ls="--")
-            ax.set_xlabel("r = Z/√N (Mann-Whitney) or Hedges g (t-test)")
-            lo_lim, hi_lim = -1.0, 1.0
-            vals = sub.loc[sub["status"] == "ok", ["value", "ci_low", "ci_high"]].to_numpy()
+            ax.axvline(null, color="grey", lw=0.8, ls="--")
+            ax.set_xlabel(title)
+            lo_lim, hi_lim = null - 1.0, null + 1.0
             finite = vals[np.isfinite(vals)]
             if finite.size:
                 lo_lim = min(lo_lim, float(finite.min()) - 0.1)
                 hi_lim = max(hi_lim, float(finite.max()) + 0.1)
         ax.set_xlim(lo_lim, hi_lim)
-        mid = math.sqrt(lo_lim * hi_lim) if kind == "or" else (lo_lim + hi_lim) / 2
+        mid = math.sqrt(lo_lim * hi_lim) if scale == "log" else (lo_lim + hi_lim) / 2
         for idx, r in sub.iterrows():
             y = ypos[idx]
             color = colors[idx]
@@ -613,29 +651,42 @@ def _draw_forest(axes: dict[str, Any], df: pd.DataFrame, ypos: np.ndarray,
             ax.plot([v], [y], marker=marker, color=color, ms=4)
 
 
+def _forest_what(df: pd.DataFrame) -> str:
+    """What each axis of a forest plot shows, from the registry entries of the tests drawn."""
+    if df.empty:
+        return ""
+    parts = []
+    for scale, title, null in _forest_axis_keys(df):
+        rows = df[(df["scale"] == scale) & (df["axis"] == title)]
+        tests = [registry.REGISTRY[t] for t in dict.fromkeys(rows.sort_values(
+            "_t", kind="stable")["test"]) if t in registry.REGISTRY]
+        names = " and ".join(f"{e.forest.label} ({e.name})" for e in tests)
+        parts.append(title + (f": {names}" if names else "")
+                     + f" (no effect: {format_num(null, None)}, dashed line)")
+    return "; ".join(parts)
+
+
 def forest_figure(results: pd.DataFrame, hypothesis: str, *,
                   title: str | None = None) -> tuple[Any, str]:
     """Effect sizes with 95% CIs of one hypothesis, one row per spec x stratum x year/pooled.
 
-    Odds ratios (log scale) for crosstab comparisons (``odds_ratio``, or
-    ``odds_ratio_haldane`` when a cell is zero) and Exp(B) for logit comparisons (the
-    ``effect`` row); r (Mann-Whitney, no CI in the schema) and Hedges g (Welch t) on a linear
-    axis. Not-estimable comparisons are rows labelled "not estimable"; pooled rows are
-    diamonds.
+    What each comparison draws comes from its test's registry entry (``forest``: statistic
+    and fallbacks, scale, no-effect value, axis title, printed name): one axis per distinct
+    (scale, axis title), log axes (e.g. odds ratios, Exp(B)) first. Not-estimable comparisons
+    are rows labelled "not estimable"; pooled rows are diamonds.
     """
     df = _effect_rows(results, hypothesis)
     synthetic = _synthetic(results)
     with _style() as plt:
-        kinds = [k for k in ("or", "r") if not df.empty and (df["kind"] == k).any()] or ["or"]
-        fig, axes = _forest_axes(plt, len(df), kinds)
+        fig, axes = _forest_axes(plt, len(df), _forest_axis_keys(df))
         ypos = np.arange(len(df))[::-1].astype(float)
         colors = [PALETTE[int(o) % len(PALETTE)] for o in df.get("_o", [])]
         if not df.empty:
             _draw_forest(axes, df, ypos, colors)
         labels = [f"{r.spec_id}" + (f" [{r.stratum}]" if r.stratum else "") + " "
                   + ("pooled" if r.scope == "pooled" else f"{int(r.year)}")
-                  + (f" ({_STAT_NAME.get(r.statistic, r.statistic)})" if r.status == "ok"
-                     else "") for r in df.itertuples()]
+                  + (f" ({r.label})" if r.status == "ok" and r.label else "")
+                  for r in df.itertuples()]
         first = next(iter(axes.values()))
         first.set_yticks(ypos, labels)
         first.set_ylim(-0.8, len(df) - 0.2)
@@ -647,14 +698,13 @@ def forest_figure(results: pd.DataFrame, hypothesis: str, *,
         _mark(fig, synthetic)
         fig.tight_layout()
     n_ne = int((df["status"] != "ok").sum()) if not df.empty else 0
+    what = _forest_what(df)
     caption = ((SYNTHETIC_CAPTION if synthetic else "")
                + f"Effect sizes of {hypothesis} with 95% confidence intervals, one row per "
                "test spec, stratum and year (circles) and the pooled scope over years "
-               "(diamonds): odds ratios of group 1 versus group 2 on a log scale (crosstab: "
-               "odds_ratio rows, Woolf CI; logit: Exp(B) of the group term, pooled rows with "
-               "firm-clustered CIs) and r = Z/√N for Mann-Whitney comparisons (no CI in the "
-               "results) or Hedges g for t-tests. Dashed lines mark no effect. Values beyond "
-               "the axis are drawn at its edge."
+               "(diamonds)" + (f"; {what}" if what else "") + ". A row without a confidence "
+               "interval in the results is a point; values beyond the axis are drawn at its "
+               "edge."
                + (f" {n_ne} comparison(s) not estimable, labelled as such." if n_ne else ""))
     return fig, caption
 
@@ -663,7 +713,7 @@ def forest_samples_figure(results_by_sample: Mapping[str, pd.DataFrame], hypothe
                           ) -> tuple[Any, str]:
     """Pooled-scope effect sizes of one hypothesis across samples (countries), with 95% CIs.
 
-    One row per spec x stratum x sample (colour = sample).
+    One row per spec x stratum x sample (colour = sample); axes as in :func:`forest_figure`.
     """
     frames = [r for r in results_by_sample.values() if r is not None and len(r)]
     allres = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -673,8 +723,7 @@ def forest_samples_figure(results_by_sample: Mapping[str, pd.DataFrame], hypothe
     samples = list(results_by_sample)
     synthetic = any(_synthetic(r) for r in frames)
     with _style() as plt:
-        kinds = [k for k in ("or", "r") if not df.empty and (df["kind"] == k).any()] or ["or"]
-        fig, axes = _forest_axes(plt, len(df), kinds)
+        fig, axes = _forest_axes(plt, len(df), _forest_axis_keys(df))
         ypos = np.arange(len(df))[::-1].astype(float)
         colors = [PALETTE[samples.index(s) % len(PALETTE)] if s in samples else "black"
                   for s in df.get("sample", [])]
@@ -692,12 +741,13 @@ def forest_samples_figure(results_by_sample: Mapping[str, pd.DataFrame], hypothe
         fig.suptitle(f"{hypothesis}: pooled effect sizes with 95% CIs by sample")
         _mark(fig, synthetic)
         fig.tight_layout(rect=(0, 0, 0.88, 1))
+    what = _forest_what(df)
     caption = ((SYNTHETIC_CAPTION if synthetic else "")
                + f"Pooled-scope effect sizes of {hypothesis} across samples ("
-               + ", ".join(samples) + ") with 95% confidence intervals: Exp(B) of the group "
-               "term of the firm-clustered logit with year dummies (binary outcomes, log "
-               "scale) and r of the Mann-Whitney test on firm means (metric outcomes). "
-               "Not-estimable comparisons are labelled as such.")
+               + ", ".join(samples) + ") with 95% confidence intervals (binary outcomes: "
+               "firm-clustered logit with year dummies; metric outcomes: the comparison's test "
+               "on firm means)" + (f": {what}" if what else "")
+               + ". Not-estimable comparisons are labelled as such.")
     return fig, caption
 
 

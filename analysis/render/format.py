@@ -57,15 +57,16 @@ def format_p(p: Any, display: str | None = None, *, na: str = "") -> str:
     return text[1:] if text.startswith("0.") else text
 
 
-def format_num(x: Any, digits: int = 3, *, na: str = "") -> str:
+def format_num(x: Any, digits: int | None = 3, *, na: str = "") -> str:
     """A number rounded to ``digits`` decimals (``-0.000`` printed as ``0.000``).
 
     Parameters
     ----------
     x : float
         The number; None / NaN / NA print as ``na``; +-inf print as ``"inf"``/``"-inf"``.
-    digits : int
-        Decimals (0 for counts).
+    digits : int or None
+        Decimals (0 for counts); None prints the shortest decimal that reads back as ``x``
+        (a setting such as alpha = 0.05 or a no-effect value of 1), never in exponent form.
     na : str
         What a missing value prints as.
 
@@ -73,12 +74,17 @@ def format_num(x: Any, digits: int = 3, *, na: str = "") -> str:
     --------
     >>> format_num(2.34567), format_num(12, 0), format_num(-0.0001), format_num(float("nan"))
     ('2.346', '12', '0.000', '')
+    >>> format_num(0.05, None), format_num(1.0, None), format_num(1e-05, None)
+    ('0.05', '1', '0.00001')
     """
     if _missing(x):
         return na
     x = float(x)
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
+    if digits is None:
+        text = format(Decimal(repr(x)).normalize(), "f")
+        return "0" if float(text) == 0.0 else text
     text = _round_half_up(x, digits)
     if text.startswith("-") and float(text) == 0.0:
         text = text[1:]
