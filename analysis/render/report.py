@@ -107,15 +107,49 @@ def provenance(config: dict[str, Any], input_files: Iterable[str | Path],
 
 
 # --------------------------------------------------------------------------- methods
+def tests_of_specs(specs: dict[str, Any]) -> list[str]:
+    """The tests the specs can run: each configured test (``auto``: every test registered for
+    metric outcomes) and the pooled test of each, in registry order."""
+    from analysis.stats import registry
+
+    named: set[str] = set()
+    for h in specs["hypotheses"].values():
+        for t in h["tests"]:
+            if t["test"] == "auto":
+                named |= {n for n, e in registry.REGISTRY.items() if "metric" in e.outcomes}
+            else:
+                named.add(t["test"])
+    named |= {registry.REGISTRY[n].pooled_test for n in list(named)
+              if n in registry.REGISTRY and registry.REGISTRY[n].pooled_test}
+    return [n for n in registry.REGISTRY if n in named]
+
+
 def methods_text(config: dict[str, Any], specs: dict[str, Any], size_def: dict[str, Any],
-                 summary: dict[str, Any]) -> str:
-    """Methods section (HTML) generated from the configuration and the specs that ran."""
+                 summary: dict[str, Any], tests: Iterable[str] | None = None) -> str:
+    """Methods section (HTML) generated from the configuration and the specs that ran.
+
+    Parameters
+    ----------
+    config, specs, size_def, summary
+        The resolved configuration, the hypothesis specs, the size definition and the pooled
+        summary (summary.json).
+    tests : iterable of str, optional
+        The tests the comparisons used (the ``test`` column of results.csv); default: the tests
+        the specs can run (:func:`tests_of_specs`). Their registry entries' ``methods``
+        sentences make the "Tests" paragraph, in registry order.
+    """
+    from analysis.render.format import format_num
+    from analysis.stats import registry
+
     esc = html.escape
+    used = set(tests_of_specs(specs) if tests is None else tests)
+    entries = [e for name, e in registry.REGISTRY.items() if name in used]
     bands = config["derive"]["doi_bands"]
     cuts = [0, *bands["cuts"], 100]
     band_text = ", ".join(
         [f"{esc(bands['labels'][0])} (0%)"]
-        + [f"{esc(lbl)} ({cuts[i]}–{cuts[i + 1]}%]" for i, lbl in enumerate(bands["labels"][1:])]
+        + [f"{esc(lbl)} ({format_num(cuts[i], None)}–{format_num(cuts[i + 1], None)}%]"
+           for i, lbl in enumerate(bands["labels"][1:])]
     )
     panels = ", ".join(f"{esc(k)} (<code>{esc(v['path'])}</code>)"
                        for k, v in config["panels"].items())
@@ -130,7 +164,7 @@ def methods_text(config: dict[str, Any], specs: dict[str, Any], size_def: dict[s
         f"<p><b>Definitions.</b> Size: {esc(size_def['description'])}; SME status {status}. "
         "Internationalized: export share &gt; 0. Degree-of-internationalization bands: "
         f"{band_text}. ROTA = 100 × net income / total assets where not given. "
-        f"Significance level α = {config['alpha']}.</p>",
+        f"Significance level α = {format_num(config['alpha'], None)}.</p>",
         "<p><b>Normality.</b> Every metric variable ("
         + ", ".join(f"<code>{esc(v)}</code>" for v in config["normality"]["variables"])
         + ") was tested with the Kolmogorov–Smirnov test with the Lilliefors correction and the "
@@ -139,18 +173,11 @@ def methods_text(config: dict[str, Any], specs: dict[str, Any], size_def: dict[s
         + ". Tests declared <code>auto</code> use Welch's t-test when the outcome is normal in "
         "both groups by both tests, otherwise the Mann–Whitney test; each comparison records "
         "the test it used and why.</p>",
-        "<p><b>Tests.</b> Crosstabs report Pearson's chi-square without continuity correction "
-        "(Yates' correction shown for 2×2 tables only), the likelihood-ratio statistic, Fisher's "
-        "exact test (deciding when any expected count is below 5), phi and Cramér's V. "
-        "Mann–Whitney reports mean ranks, U (the smaller), Wilcoxon W, Z from the "
-        "tie-corrected normal approximation without continuity correction, exact p for small "
-        "samples, r = Z/√N and the rank-biserial correlation. Logistic regressions report B, "
-        "S.E., Wald, Exp(B) with 95% CI, -2LL, Cox &amp; Snell and Nagelkerke R², the "
-        "Hosmer–Lemeshow test and the classification table at 0.5; separation is detected and "
-        "reported (with Firth estimates). Tests run year by year; the pooled scope fits a "
-        "logit with year dummies and firm-clustered standard errors for binary outcomes and "
-        "compares firm means for metric ones. Holm-adjusted p within each hypothesis and "
-        "Benjamini–Hochberg-adjusted p across all tests are reported beside raw p.</p>",
+        "<p><b>Tests.</b> " + "".join(f"{esc(e.methods, quote=False)} " for e in entries)
+        + "Tests run year by year; the pooled scope fits a logit with year dummies and "
+        "firm-clustered standard errors for binary outcomes and compares firm means for metric "
+        "ones. Holm-adjusted p within each hypothesis and Benjamini–Hochberg-adjusted p across "
+        "all tests are reported beside raw p.</p>",
         "<p><b>Hypotheses</b> (from <code>" + esc(config["hypotheses"]) + "</code>):</p><ul>",
     ]
     for hyp, h in specs["hypotheses"].items():
