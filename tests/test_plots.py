@@ -213,7 +213,29 @@ def test_render_figures_files_and_determinism(tmp_path) -> None:
     first = manifest[0]
     assert first["kind"] == "figure" and first["path"].endswith(".png")
     assert first["section"] == "H1: Propensity to internationalize"
+    assert {e["sample"] for e in manifest} == {"all"}  # the report selects by this key
     assert len(manifest) == len(a) // 2
+
+
+def test_run_figures_reads_exactly_the_declared_files(tmp_path) -> None:
+    """The stage opens the files it is given; a declared file that is missing is an error."""
+    _panel().to_parquet(tmp_path / "panel.parquet")
+    _results().to_csv(tmp_path / "my_results.csv", index=False)
+    _results().assign(sample="ghana").to_csv(tmp_path / "ghana.csv", index=False)
+    _normality().to_csv(tmp_path / "my_normality.csv", index=False)
+    (tmp_path / "codebook.yaml").write_text("variables: {}\n", encoding="utf-8")
+    common = {"panel": str(tmp_path / "panel.parquet"),
+              "results": str(tmp_path / "my_results.csv"),
+              "codebook": str(tmp_path / "codebook.yaml")}
+    written = pl.run_figures(**common, normality=str(tmp_path / "my_normality.csv"),
+                             outdir=str(tmp_path / "out"),
+                             samples=[str(tmp_path / "my_results.csv"),
+                                      str(tmp_path / "ghana.csv")])
+    names = {p.name for p, _ in written}
+    assert {"qq_export_share.png", "forest_H1_samples.png"} <= names
+    with pytest.raises(FileNotFoundError):
+        pl.run_figures(**common, normality=str(tmp_path / "normality.csv"),  # not written
+                       outdir=str(tmp_path / "out2"))
 
 
 def test_save_figure_rejects_unknown_format(tmp_path) -> None:

@@ -542,9 +542,11 @@ def test_render_tables(results: pd.DataFrame, tmp_path) -> None:
     _verdicts().to_csv(res_dir / "verdicts.csv", index=False)
     _normality().to_csv(res_dir / "normality.csv", index=False)
     out = tmp_path / "tables"
-    paths = tables.render_tables(res_dir, out, panel=_panel(), formats=("csv", "md"),
-                             samples={"all": res_dir, "india": logit_rows().assign(
-                                 sample="india")})
+    paths = tables.render_tables(res_dir / "results.csv", out, verdicts=res_dir / "verdicts.csv",
+                                 normality=res_dir / "normality.csv", panel=_panel(),
+                                 formats=("csv", "md"),
+                                 samples={"all": res_dir / "results.csv",
+                                          "india": logit_rows().assign(sample="india")})
     names = {p.name for p in paths}
     for stem in ("table1_sample", "table1_descriptives", "table2_verdicts", "normality",
                  "test_choices", "H1_summary", "H1_chi_square_tests", "H1_logit_variables",
@@ -553,6 +555,7 @@ def test_render_tables(results: pd.DataFrame, tmp_path) -> None:
     assert "H2_chi_square_tests.csv" not in names  # H2 used no crosstab
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert {e["kind"] for e in manifest} == {"table"}
+    assert {e["sample"] for e in manifest} == {"all"}  # the report selects by this key
     first = next(e for e in manifest if e["stem"] == "H1_summary")
     assert first["section"] == "H1: Propensity to internationalize"
     assert first["caption"].startswith("Synthetic data")
@@ -561,3 +564,31 @@ def test_render_tables(results: pd.DataFrame, tmp_path) -> None:
     assert h4["reason"].iloc[0] == "variable 'mgmt_trained' is not available in this panel"
     # verdicts.csv has no synthetic column: Table 2 takes it from the results
     assert "Synthetic data" in (out / "table2_verdicts.md").read_text(encoding="utf-8")
+
+
+def test_run_tables_reads_exactly_the_declared_files(results: pd.DataFrame, tmp_path) -> None:
+    """The stage is given every file; a declared file that is missing is an error, not a skip,
+    and nothing is looked up beside results.csv."""
+    res_dir = tmp_path / "analysis"
+    res_dir.mkdir()
+    results.to_csv(res_dir / "results.csv", index=False)
+    _verdicts().to_csv(tmp_path / "my_verdicts.csv", index=False)
+    _normality().to_csv(tmp_path / "my_normality.csv", index=False)
+    india = tmp_path / "india.csv"
+    logit_rows().assign(sample="india").to_csv(india, index=False)
+    _panel().to_parquet(tmp_path / "panel.parquet")
+    kwargs = {"results": str(res_dir / "results.csv"), "panel": str(tmp_path / "panel.parquet"),
+              "codebook": str(tmp_path / "codebook.yaml"), "alpha": 0.05}
+    (tmp_path / "codebook.yaml").write_text("variables: {}\n", encoding="utf-8")
+    out = tmp_path / "tables"
+    tables.run_tables(**kwargs, verdicts=str(tmp_path / "my_verdicts.csv"),
+                      normality=str(tmp_path / "my_normality.csv"), outdir=str(out),
+                      samples=[str(res_dir / "results.csv"), str(india)])
+    for stem in ("table2_verdicts", "normality", "cross_sample"):
+        assert (out / f"{stem}.csv").is_file(), stem
+    cross = pd.read_csv(out / "cross_sample.csv")
+    assert set(cross["sample"]) == {"all", "india"}  # names from the files' sample column
+    with pytest.raises(FileNotFoundError):
+        tables.run_tables(**kwargs, verdicts=str(res_dir / "verdicts.csv"),  # not written
+                          normality=str(tmp_path / "my_normality.csv"),
+                          outdir=str(tmp_path / "t2"))

@@ -830,8 +830,8 @@ def render_figures(
     formats : sequence of {"png", "svg", "pdf"}
         Default PNG and SVG.
     manifest : path, optional
-        Default ``outdir/manifest.json``: one entry per figure (section, kind = "figure",
-        title, path of the PNG, caption), the format analysis/report.py reads.
+        Default ``outdir/manifest.json``: one entry per figure (sample, section, kind =
+        "figure", title, path of the PNG, stem, caption), the format analysis/report.py reads.
 
     Returns
     -------
@@ -848,6 +848,7 @@ def render_figures(
     """
     pan = _read(panel, "panel")
     res = _normalize(_read(results, "results"))
+    sample = str(res["sample"].iloc[0]) if len(res) else ""
     norm = _read(normality, "normality")
     if isinstance(codebook, str | Path):
         import yaml
@@ -867,8 +868,8 @@ def render_figures(
         paths = save_figure(fig, stem, outdir, formats)
         written.extend((p, cap) for p in paths)
         main = next((p for p in paths if p.suffix == ".png"), paths[0])
-        entries.append({"section": sec, "kind": "figure", "title": title, "path": str(main),
-                        "stem": stem, "caption": cap})
+        entries.append({"sample": sample, "section": sec, "kind": "figure", "title": title,
+                        "path": str(main), "stem": stem, "caption": cap})
 
     for spec in _specs_from_results(res):
         out, g = spec["outcome"], spec["group_var"]
@@ -916,14 +917,20 @@ def render_figures(
     return written
 
 
-def run_figures(*, panel_path: str, results_dir: str, codebook: str, outdir: str,
-                samples: dict[str, str] | None = None) -> list[tuple[Path, str]]:
-    """Stage ``figures``: every figure of one sample (and cross-sample forest plots)."""
+def run_figures(*, panel: str, results: str, normality: str, codebook: str, outdir: str,
+                samples: Sequence[str] = ()) -> list[tuple[Path, str]]:
+    """Stage ``figures``: every figure of one sample (and cross-sample forest plots).
+
+    Reads exactly the files the rule declares: the sample's ``panel``, ``results`` and
+    ``normality``, the ``codebook`` and, for the pooled sample, the ``samples``' results.csv
+    files (a missing file is an error).
+    """
     import logging
 
-    written = render_figures(panel_path, f"{results_dir}/results.csv",
-                             f"{results_dir}/normality.csv", outdir, codebook,
-                             samples={k: f"{v}/results.csv" for k, v in (samples or {}).items()}
-                             or None)
+    from analysis.render.table import read_sample_results
+
+    cross = read_sample_results(samples)
+    written = render_figures(panel, results, normality, outdir, codebook,
+                             samples=cross if len(cross) > 1 else None)
     logging.getLogger(__name__).info("%d files written to %s", len(written), outdir)
     return written

@@ -295,35 +295,58 @@ def write_manifest(entries: list[dict[str, Any]], path: str | Path) -> None:
 
 # --------------------------------------------------------------------------- the stage
 QUALITATIVE_TABLES = [
-    # (stem, csv key, title, note)
-    ("case_matrix", "matrix_wide", "Cross-case matrix: coded pathway per firm and dimension",
+    # (stem, csv key, report section, title, note); the section is the key the report
+    # selects the table by
+    ("case_matrix", "matrix_wide", "cases",
+     "Cross-case matrix: coded pathway per firm and dimension",
      "Codes from config/coding_frame.yaml (a researcher can recode a cell and rerun); "
      "statements and sources in data/cases/case_firms.yaml."),
-    ("case_pathways", "case_pathways", "Derived pathway of each case firm beside section 4.5",
+    ("case_pathways", "case_pathways", "cases",
+     "Derived pathway of each case firm beside section 4.5",
      "Derived by the rule declared in config/coding_frame.yaml; `agrees` compares with the "
      "study's section 4.5."),
-    ("case_disagreements", "disagreements", "Where the study disagrees with itself or with the "
-     "derived pathway", "origin: recorded (from reading the study) or computed (by the rule)."),
-    ("case_claims", "claims", "The study's numeric claims checked against its appendices", ""),
-    ("pathway_mix", "pathway_mix", "Pathways of internationalization of the panel firms",
+    ("case_disagreements", "disagreements", "cases", "Where the study disagrees with itself or "
+     "with the derived pathway",
+     "origin: recorded (from reading the study) or computed (by the rule)."),
+    ("case_claims", "claims", "cases",
+     "The study's numeric claims checked against its appendices", ""),
+    ("pathway_mix", "pathway_mix", "pathways",
+     "Pathways of internationalization of the panel firms",
      "Thresholds in config/pathways.yaml; shares within size group (and country)."),
-    ("pathway_crosstab", "pathway_crosstab", "Pathway by size group: crosstab statistics",
+    ("pathway_crosstab", "pathway_crosstab", "pathways",
+     "Pathway by size group: crosstab statistics",
      "analysis.tests.crosstab on one row per firm."),
-    ("joint_display", "joint_display", "Joint display: quantitative results beside the case "
-     "evidence", "Fit derived by the rule in config/integration.yaml."),
+    ("joint_display", "joint_display", "integration", "Joint display: quantitative results "
+     "beside the case evidence", "Fit derived by the rule in config/integration.yaml."),
 ]
 
 
 def _entries(manifest: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The manifest entries of one report section: ``section`` is ``key`` or ``"key: label"``."""
     return [e for e in manifest if str(e.get("section", "")).split(":")[0].strip() == key]
 
 
+def _of_sample(manifest: list[dict[str, Any]], sample: str, what: str) -> list[dict[str, Any]]:
+    """The manifest entries of one sample (every entry must say its ``sample``)."""
+    bad = [e.get("path", e) for e in manifest if "sample" not in e]
+    if bad:
+        raise ValueError(f"{what} manifest entries without a 'sample' key: {bad[:5]}; "
+                         "rerun the tables and figures stages")
+    return [e for e in manifest if e["sample"] == sample]
+
+
 def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
-               ledger_path: str, verdicts_path: str, table_manifests: list[str],
-               figure_manifests: list[str], qualitative: dict[str, str],
-               pathway_figure: str, input_files: list[str], synthetic_config: str,
-               out_html: str, out_provenance: str, out_qual_dir: str) -> None:
-    """Stage ``report``: the self-contained HTML report, provenance.json, qualitative tables."""
+               ledger_path: str, verdicts_path: str, results_path: str,
+               table_manifests: list[str], figure_manifests: list[str],
+               qualitative: dict[str, str], pathway_figure: str, pathway_caption: str,
+               input_files: list[str], synthetic_config: str, out_html: str,
+               out_provenance: str, out_qual_dir: str) -> None:
+    """Stage ``report``: the self-contained HTML report, provenance.json, qualitative tables.
+
+    Reads exactly the files the rule declares (a missing one is an error). Tables and figures
+    are chosen by their manifest entries' keys (``sample``, ``section``, ``stem``); the
+    methods section describes the tests the pooled sample's results used (``results_path``).
+    """
     import logging
 
     from analysis.config import load_yaml, size_definition
@@ -337,19 +360,21 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
     synthetic = bool(summary.get("synthetic"))
     ledger = pd.read_csv(ledger_path, dtype=str, keep_default_na=False)
     verdicts = pd.read_csv(verdicts_path, dtype=str, keep_default_na=False)
+    tests_used = pd.read_csv(results_path, dtype=str, keep_default_na=False,
+                             usecols=["test"])["test"].unique().tolist()
     tables = load_manifests(table_manifests)
-    all_tables = [e for e in tables if "/tables/all/" in e["path"]]
-    figures = load_manifests(figure_manifests)
+    all_tables = _of_sample(tables, "all", "table")
+    figures = _of_sample(load_manifests(figure_manifests), "all", "figure")
     size_def = size_definition(config["derive"], config["presets_dir"])
 
     # qualitative tables (rendered here, next to the report)
     qual_items: list[dict[str, Any]] = []
-    for stem, key, title, note in QUALITATIVE_TABLES:
+    for stem, key, sec, title, note in QUALITATIVE_TABLES:
         df = pd.read_csv(qualitative[key], keep_default_na=False, na_values=[""])
         syn = synthetic if key in ("pathway_mix", "pathway_crosstab", "joint_display") else False
         write_table(df, stem, title=title, notes=[note] if note else [], outdir=out_qual_dir,
                     synthetic=syn)
-        qual_items.append({"kind": "table", "title": title,
+        qual_items.append({"kind": "table", "section": sec, "stem": stem, "title": title,
                            "path": str(Path(out_qual_dir) / f"{stem}.html")})
 
     rows_text = "".join(
@@ -393,24 +418,23 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
         sections.append({"title": f"{hyp}: {h['label']}", "html": head,
                          "items": _entries(all_tables, hyp) + _entries(figures, hyp)})
     across = _entries(all_tables, "Across samples") + _entries(figures, "Across samples")
-    country_t2 = [e for e in tables if e.get("stem") == "table2_verdicts"
-                  and "/tables/all/" not in e["path"]]
+    country_t2 = [e for e in tables if e["stem"] == "table2_verdicts" and e["sample"] != "all"]
     for e in country_t2:
-        e = dict(e, title=f"{e['title']} ({Path(e['path']).parent.name})")
+        e = dict(e, title=f"{e['title']} ({e['sample']})")
         across.append(e)
     if across:
         sections.append({"title": "Countries compared", "items": across})
-    pathway_caption = Path(pathway_figure).with_suffix(".caption.txt")
-    qual_fig = {"kind": "figure", "title": "Pathway mix of the panel firms",
+    qual_fig = {"kind": "figure", "section": "pathways", "title": "Pathway mix of the panel firms",
                 "path": pathway_figure,
-                "caption": pathway_caption.read_text(encoding="utf-8").strip()
-                if pathway_caption.exists() else ""}
+                "caption": Path(pathway_caption).read_text(encoding="utf-8").strip()}
     sections.append({"title": "Qualitative arm: the eight case firms",
-                     "items": qual_items[:4]})
-    sections.append({"title": "Pathways of the panel firms", "items": [qual_fig, *qual_items[4:6]]})
-    sections.append({"title": "Integration: joint display", "items": qual_items[6:]})
+                     "items": _entries(qual_items, "cases")})
+    sections.append({"title": "Pathways of the panel firms",
+                     "items": [qual_fig, *_entries(qual_items, "pathways")]})
+    sections.append({"title": "Integration: joint display",
+                     "items": _entries(qual_items, "integration")})
     sections.append({"title": "Methods (generated from the configuration)",
-                     "html": methods_text(config, specs, size_def, summary)})
+                     "html": methods_text(config, specs, size_def, summary, tests_used)})
 
     syn_params = load_yaml(synthetic_config) if synthetic else None
     prov = provenance(config, input_files, syn_params)

@@ -81,6 +81,35 @@ def read_normality(path: str | Path) -> pd.DataFrame:
     return _strings(df, NORMALITY_NUMERIC)
 
 
+def one_sample(results: pd.DataFrame, what: str) -> str:
+    """The sample a results frame holds ("" when it has no rows); an error for several."""
+    names = list(dict.fromkeys(str(s) for s in results["sample"])) if len(results) else []
+    if len(names) > 1:
+        raise ValueError(f"{what} holds the results of several samples ({names}); a sample's "
+                         "results.csv holds one")
+    return names[0] if names else ""
+
+
+def read_sample_results(paths: Iterable[str | Path]) -> dict[str, pd.DataFrame]:
+    """results.csv files by the sample each holds, in the order given (empty files left out).
+
+    Raises
+    ------
+    ValueError
+        When a file holds several samples, or two files the same sample.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    for path in paths:
+        frame = read_results(path)
+        name = one_sample(frame, str(path))
+        if not name:
+            continue
+        if name in out:
+            raise ValueError(f"{path}: sample {name!r} is already in another results file")
+        out[name] = frame
+    return out
+
+
 def _as_frame(obj: pd.DataFrame | str | Path | None, reader: Any) -> pd.DataFrame | None:
     if obj is None:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,10 @@ from analysis.render.table import (
     Table,
     _as_frame,
     _normalize_results,
+    one_sample,
     read_normality,
     read_results,
+    read_sample_results,
     read_verdicts,
 )
 from analysis.stats import registry
@@ -62,13 +64,6 @@ def hypothesis_tables(results: pd.DataFrame, hypothesis: str, *, alpha: float = 
 
 
 # =========================================================================== render
-def _load_dir(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-    results = read_results(path / "results.csv")
-    verdicts = read_verdicts(path / "verdicts.csv") if (path / "verdicts.csv").exists() else None
-    norm = read_normality(path / "normality.csv") if (path / "normality.csv").exists() else None
-    return results, verdicts, norm
-
-
 def render_tables(
     results: pd.DataFrame | str | Path,
     outdir: str | Path,
@@ -84,20 +79,22 @@ def render_tables(
 ) -> list[Path]:
     """Write every table of one sample into ``outdir``.
 
+    Every input is given explicitly (a frame or the path of the file); nothing is looked up
+    beside another file.
+
     Parameters
     ----------
-    results : DataFrame, results.csv path, or a directory
-        A directory (``results/analysis/{sample}``) supplies results.csv and, unless given,
-        verdicts.csv and normality.csv found in it.
+    results : DataFrame or results.csv path
+        The sample's results (one sample).
     outdir : path
         Output directory, e.g. ``reports/tables/{sample}``.
     verdicts, normality : DataFrame or path, optional
-        verdicts.csv and normality.csv (Table 2 and Tests of Normality).
+        verdicts.csv and normality.csv (Table 2 and Tests of Normality); left out when None.
     panel : DataFrame or parquet path, optional
         The analysed panel of the sample (Table 1).
     codebook : dict or path, optional
         data/codebook.yaml (labels and units in Table 1 and the normality table).
-    samples : mapping of sample name to results (DataFrame, results.csv or directory), optional
+    samples : mapping of sample name to results (DataFrame or results.csv path), optional
         With two or more samples, also writes the cross-sample comparison table.
     alpha : float
         Significance level (summary and cross-sample tables).
@@ -105,8 +102,8 @@ def render_tables(
         Table formats (csv, md, tex, html); every table also gets ``{stem}.meta.json``.
     manifest : path, optional
         Where to write the manifest (default ``outdir/manifest.json``): a JSON list with one
-        entry per table (section, kind = "table", title, path of the HTML or first file, stem,
-        caption = the table's notes joined), the format analysis/report.py reads.
+        entry per table (sample, section, kind = "table", title, path of the HTML or first
+        file, stem, caption = the table's notes joined), the format analysis/report.py reads.
 
     Returns
     -------
@@ -116,21 +113,15 @@ def render_tables(
     Notes
     -----
     File names: ``table1_sample``, ``table1_descriptives``, ``table2_verdicts``,
-    ``normality``, ``test_choices``, per hypothesis ``{H}_summary`` and the SPSS blocks of the
-    tests it used (``{H}_crosstab_counts``, ``{H}_chi_square_tests``,
-    ``{H}_symmetric_measures``, ``{H}_risk_estimate``, ``{H}_mw_ranks``,
-    ``{H}_mw_test_statistics``, ``{H}_welch_t``, ``{H}_logit_variables``,
-    ``{H}_logit_model_summary``, ``{H}_logit_omnibus``, ``{H}_logit_hosmer_lemeshow``,
-    ``{H}_logit_classification``), and ``cross_sample`` with several samples; each with the
-    extensions in ``formats`` plus ``.meta.json``; and ``index.md``, ``manifest.json``.
+    ``normality``, ``test_choices``, per hypothesis ``{H}_summary`` and the tables of the
+    tests it used, ``{H}_{stem}`` for every :class:`~analysis.stats.registry.TableSpec` of
+    their registry entries (``{H}_crosstab_counts``, ``{H}_chi_square_tests``, ...,
+    ``{H}_mw_ranks``, ``{H}_welch_t``, ``{H}_logit_variables``, ...), and ``cross_sample``
+    with several samples; each with the extensions in ``formats`` plus ``.meta.json``; and
+    ``index.md``, ``manifest.json``.
     """
-    if isinstance(results, str | Path) and Path(results).is_dir():
-        res, v_found, n_found = _load_dir(Path(results))
-        verdicts = verdicts if verdicts is not None else v_found
-        normality = normality if normality is not None else n_found
-    else:
-        res = _as_frame(results, read_results)
-        res = _normalize_results(res)
+    res = _normalize_results(_as_frame(results, read_results))
+    sample = one_sample(res, str(results) if isinstance(results, str | Path) else "results")
     verd = _as_frame(verdicts, read_verdicts)
     norm = _as_frame(normality, read_normality)
     pan = _as_frame(panel, pd.read_parquet)
@@ -162,12 +153,8 @@ def render_tables(
     for hyp in dict.fromkeys(res["hypothesis"].tolist()):
         tables += hypothesis_tables(res, hyp, alpha=alpha, labels=labels)
     if samples is not None and len(samples) > 1:
-        frames = {}
-        for name, obj in samples.items():
-            if isinstance(obj, str | Path) and Path(obj).is_dir():
-                frames[name] = read_results(Path(obj) / "results.csv")
-            else:
-                frames[name] = _normalize_results(_as_frame(obj, read_results))
+        frames = {name: _normalize_results(_as_frame(obj, read_results))
+                  for name, obj in samples.items()}
         tables.append(cross_sample_table(frames, alpha=alpha))
 
     outdir = Path(outdir)
@@ -178,8 +165,8 @@ def render_tables(
         paths = t.write(outdir, formats)
         written += paths
         main = next((p for p in paths if p.suffix == ".html"), paths[0])
-        entries.append({"section": t.section, "kind": "table", "title": t.title,
-                        "path": str(main), "stem": t.stem,
+        entries.append({"sample": sample, "section": t.section, "kind": "table",
+                        "title": t.title, "path": str(main), "stem": t.stem,
                         "caption": " ".join(t.all_notes())})
     index = ["# Tables", ""]
     if synthetic:
@@ -199,12 +186,18 @@ def render_tables(
     return written
 
 
-def run_tables(*, results_dir: str, panel_path: str, codebook: str, outdir: str, alpha: float,
-               samples: dict[str, str] | None = None) -> list[Path]:
-    """Stage ``tables``: every table of one sample (plus the cross-sample table when given)."""
+def run_tables(*, results: str, verdicts: str, normality: str, panel: str, codebook: str,
+               outdir: str, alpha: float, samples: Sequence[str] = ()) -> list[Path]:
+    """Stage ``tables``: every table of one sample (plus the cross-sample table when given).
+
+    Reads exactly the files the rule declares: the sample's ``results``, ``verdicts``,
+    ``normality`` and ``panel``, the ``codebook`` and, for the pooled sample, the
+    ``samples``' results.csv files (a missing file is an error).
+    """
     import logging
 
-    written = render_tables(results_dir, outdir, panel=panel_path, codebook=codebook,
-                            samples=samples or None, alpha=alpha)
+    written = render_tables(results, outdir, verdicts=verdicts, normality=normality,
+                            panel=panel, codebook=codebook,
+                            samples=read_sample_results(samples) or None, alpha=alpha)
     logging.getLogger(__name__).info("%d files written to %s", len(written), outdir)
     return written

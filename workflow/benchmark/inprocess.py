@@ -72,7 +72,7 @@ def run_all(config_path: str = "config/config.yaml") -> dict[str, float]:
         timed("hypotheses", run_hypotheses, panel_path=panel_of(s), specs_path=cfg["hypotheses"],
               sample=s, alpha=cfg["alpha"], out_results=f"results/analysis/{s}/results.csv",
               out_verdicts=f"results/analysis/{s}/verdicts.csv")
-    cross = {s: f"results/analysis/{s}" for s in samples} if len(samples) > 1 else {}
+    cross = [f"results/analysis/{s}/results.csv" for s in samples] if len(samples) > 1 else []
     timed("cases", run_cases, cases_path=cfg["cases"]["data"],
           frame_path=cfg["cases"]["coding_frame"], out_matrix="results/cases/matrix.csv",
           out_wide="results/cases/matrix_wide.csv", out_pathways="results/cases/pathways.csv",
@@ -88,16 +88,20 @@ def run_all(config_path: str = "config/config.yaml") -> dict[str, float]:
           config_path=cfg["integration"], rule=specs["default_rule"],
           out_display="results/integration/joint_display.csv")
     for s in samples:
-        timed("tables", run_tables, results_dir=f"results/analysis/{s}", panel_path=panel_of(s),
+        timed("tables", run_tables, results=f"results/analysis/{s}/results.csv",
+              verdicts=f"results/analysis/{s}/verdicts.csv",
+              normality=f"results/analysis/{s}/normality.csv", panel=panel_of(s),
               codebook=cfg["codebook"], outdir=f"reports/tables/{s}", alpha=cfg["alpha"],
-              samples=cross if s == "all" else {})
-    timed("figures", run_figures, panel_path=panel_of("all"), results_dir="results/analysis/all",
-          codebook=cfg["codebook"], outdir="reports/figures/all", samples=cross)
+              samples=cross if s == "all" else [])
+    timed("figures", run_figures, panel=panel_of("all"), results="results/analysis/all/results.csv",
+          normality="results/analysis/all/normality.csv", codebook=cfg["codebook"],
+          outdir="reports/figures/all", samples=cross)
     inputs = sorted({*(p["path"] for p in cfg["panels"].values()), cfg["codebook"],
                      cfg["hypotheses"], "config/config.yaml"})
     timed("report", run_report, config=cfg, specs_path=cfg["hypotheses"],
           summary_path="results/pooled/summary.json", ledger_path="results/pooled/exclusions.csv",
           verdicts_path="results/analysis/all/verdicts.csv",
+          results_path="results/analysis/all/results.csv",
           table_manifests=[f"reports/tables/{s}/manifest.json" for s in samples],
           figure_manifests=["reports/figures/all/manifest.json"],
           qualitative={"matrix_wide": "results/cases/matrix_wide.csv",
@@ -107,7 +111,8 @@ def run_all(config_path: str = "config/config.yaml") -> dict[str, float]:
                        "pathway_mix": "results/pathways/mix.csv",
                        "pathway_crosstab": "results/pathways/crosstab.csv",
                        "joint_display": "results/integration/joint_display.csv"},
-          pathway_figure="reports/figures/pathways.png", input_files=inputs,
+          pathway_figure="reports/figures/pathways.png",
+          pathway_caption="reports/figures/pathways.caption.txt", input_files=inputs,
           synthetic_config="config/synthetic.yaml", out_html="reports/report.html",
           out_provenance="reports/provenance.json", out_qual_dir="reports/tables/qualitative")
     return times

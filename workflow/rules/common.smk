@@ -44,15 +44,11 @@ def sample_panel(wildcards):
     return f"results/panels/{wildcards.sample}.parquet"
 
 
-def cross_sample_dirs(wildcards):
-    """Results directories of every sample, for the pooled sample's cross-country outputs."""
-    if wildcards.sample != "all" or len(SAMPLES) < 2:
-        return {}
-    return {s: f"results/analysis/{s}" for s in SAMPLES}
-
-
 def cross_sample_results(wildcards):
-    return [f"{d}/results.csv" for d in cross_sample_dirs(wildcards).values()]
+    """results.csv of every sample, for the pooled sample's cross-country outputs."""
+    if wildcards.sample != "all" or len(SAMPLES) < 2:
+        return []
+    return [f"results/analysis/{s}/results.csv" for s in SAMPLES]
 
 
 def provenance_inputs():

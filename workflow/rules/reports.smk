@@ -28,7 +28,6 @@ rule tables:
         mem_mb=1000,
     params:
         alpha=config["alpha"],
-        samples=cross_sample_dirs,
     script:
         "../scripts/tables.py"
 
@@ -57,8 +56,6 @@ rule figures:
     threads: 1
     resources:
         mem_mb=2000,
-    params:
-        samples=cross_sample_dirs,
     script:
         "../scripts/figures.py"
 
@@ -69,6 +66,7 @@ rule report:
         summary="results/pooled/summary.json",
         ledger="results/pooled/exclusions.csv",
         verdicts="results/analysis/all/verdicts.csv",
+        results="results/analysis/all/results.csv",
         tables=expand("reports/tables/{sample}", sample=SAMPLES),
         figures="reports/figures/all",
         matrix_wide="results/cases/matrix_wide.csv",

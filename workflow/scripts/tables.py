@@ -5,7 +5,7 @@ from analysis.runlog import run_stage
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_stage(
-    sm.log[0], run_tables, results_dir=str(sm.input.results).rsplit("/", 1)[0],
-    panel_path=sm.input.panel, codebook=sm.input.codebook, outdir=sm.output[0],
-    alpha=sm.params.alpha, samples=dict(sm.params.samples),
+    sm.log[0], run_tables, results=sm.input.results, verdicts=sm.input.verdicts,
+    normality=sm.input.normality, panel=sm.input.panel, codebook=sm.input.codebook,
+    outdir=sm.output[0], alpha=sm.params.alpha, samples=list(sm.input.samples),
 )
