@@ -1195,3 +1195,87 @@ def test_yates_does_not_overflow_on_large_tables():
     N = a + b + c + d
     yates = N * (abs(a * d - b * c) - N / 2) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
     assert rows.loc["yates_chi2", "value"] == pytest.approx(yates)
+
+
+@pytest.mark.parametrize("cells", [(3, 1, 1, 3), (0, 5, 7, 2), (10, 20, 30, 25), (1, 0, 0, 1),
+                                   (12, 0, 3, 40), (250, 310, 290, 260)])
+def test_fisher_2x2_equals_scipy(cells):
+    from scipy import stats
+
+    from analysis.stats.contingency import fisher_2x2
+
+    table = np.array(cells).reshape(2, 2)
+    two, greater, less = fisher_2x2(table)
+    assert two == pytest.approx(stats.fisher_exact(table).pvalue, rel=1e-9, abs=1e-15)
+    assert greater == pytest.approx(stats.fisher_exact(table, "greater").pvalue, rel=1e-9,
+                                    abs=1e-15)
+    assert less == pytest.approx(stats.fisher_exact(table, "less").pvalue, rel=1e-9, abs=1e-15)
+
+
+def test_crosstab_rows_core_equals_the_data_frame_function():
+    from analysis.columns import STAT_COLUMNS as COLS
+    from analysis.stats.contingency import crosstab_rows
+
+    df = pd.DataFrame({"g": ["a"] * 7 + ["b"] * 9,
+                       "y": [True, False, True, True, False, True, True] + [False] * 6
+                       + [True] * 3})
+    table = np.array([[2, 5], [6, 3]])
+    core = pd.DataFrame(crosstab_rows(table, ["a", "b"], [False, True], row="g", col="y",
+                                      positive=True), columns=COLS)
+    pd.testing.assert_frame_equal(core, crosstab(df, "g", "y", positive=True),
+                                  check_dtype=False)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_logit_newton_equals_statsmodels_model_and_cluster_se(seed):
+    """Our Newton-Raphson fit and sandwich against statsmodels' Logit (a second method)."""
+    import warnings
+
+    from statsmodels.discrete.discrete_model import Logit
+
+    from analysis.stats.regression import logistic_rows
+
+    rng = np.random.default_rng(seed)
+    n = 240
+    x = np.column_stack([rng.integers(0, 2, n).astype(float), rng.normal(size=n),
+                         np.ones(n)])
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.8 * x[:, 0] - 0.5 * x[:, 1] - 0.2)))).astype(float)
+    firms = np.repeat(np.arange(n // 3), 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = Logit(y, x).fit(method="newton", disp=False)
+        clus = Logit(y, x).fit(method="newton", disp=False, cov_type="cluster",
+                               cov_kwds={"groups": firms})
+    terms = ["a", "b", "constant"]
+    for res, kw in ((plain, {}), (clus, {"cluster": "firm", "cluster_codes": firms})):
+        rows = {(r[0], r[1]): r for r in logistic_rows(y, x, terms, **kw)}
+        for j, t in enumerate(terms):
+            assert rows[("B", t)][2] == pytest.approx(res.params[j], rel=1e-9, abs=1e-12)
+            assert rows[("se", t)][2] == pytest.approx(res.bse[j], rel=1e-9)
+        assert rows[("neg2ll", "")][2] == pytest.approx(-2 * res.llf, rel=1e-12)
+
+
+def test_midranks_equal_scipy_rankdata():
+    from scipy import stats
+
+    from analysis.stats.nonparametric import midranks
+
+    x = np.array([3.0, 1.0, 3.0, 2.0, 2.0, 2.0, 7.0, -1.0, 3.0])
+    ranks, ties = midranks(x)
+    np.testing.assert_array_equal(ranks, stats.rankdata(x))
+    assert sorted(ties.tolist()) == [1, 1, 1, 3, 3]
+
+
+def test_welch_core_equals_scipy():
+    from scipy import stats
+
+    from analysis.stats.parametric import welch_t_rows
+
+    a, b = np.array([5.1, 4.9, 6.2, 5.8, 6.0, 5.5]), np.array([4.1, 4.4, 5.0, 3.9, 4.6])
+    rows = {r[0]: r for r in welch_t_rows(a, b, ["a", "b"])}
+    ref = stats.ttest_ind(a, b, equal_var=False)
+    assert rows["t"][2] == pytest.approx(ref.statistic, rel=1e-12)
+    assert rows["t"][4] == pytest.approx(ref.pvalue, rel=1e-10)
+    ci = ref.confidence_interval()
+    assert rows["mean_difference"][5] == pytest.approx(ci.low, rel=1e-10)
+    assert rows["mean_difference"][6] == pytest.approx(ci.high, rel=1e-10)

@@ -374,7 +374,7 @@ def pathway_mix(classified: pd.DataFrame, by: Sequence[str] = ("size_group",),
 
 def pathway_crosstab(classified: pd.DataFrame, row: str = "pathway",
                      col: str = "size_group") -> pd.DataFrame:
-    """Cross-tabulate pathway by size group with :func:`analysis.tests.crosstab`.
+    """Cross-tabulate pathway by size group with :func:`analysis.stats.crosstab`.
 
     Only pathways and size groups present in the data are passed (empty rows or columns make
     expected counts zero); firms without a size group are dropped.
@@ -389,7 +389,7 @@ def pathway_crosstab(classified: pd.DataFrame, row: str = "pathway",
     Returns
     -------
     DataFrame
-        The long result of ``analysis.tests.crosstab`` (columns statistic, term, value, df, p,
+        The long result of ``analysis.stats.crosstab`` (columns statistic, term, value, df, p,
         ci_low, ci_high, status, reason).
     """
     from analysis.stats import crosstab

@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from analysis.stats._common import (
     _Z95,
+    Row,
     _frame,
     _is_number,
     _levels,
@@ -29,6 +30,40 @@ from analysis.stats._common import (
 
 #: Largest number of enumeration nodes for Fisher's exact test on an r x c table.
 FISHER_MAX_TABLES: int = 1_000_000
+
+
+def _chi2_sf(x: float, df: float) -> float:
+    """Upper tail of chi-square (scipy.special, without the distribution-object overhead)."""
+    return float(special.chdtrc(df, x))
+
+
+def fisher_2x2(table: np.ndarray) -> tuple[float, float, float]:
+    """Fisher's exact test of a 2x2 table: (two-sided, greater, less) p-values.
+
+    The hypergeometric distribution of the top-left cell given the margins is summed directly
+    (log-gamma); two-sided p adds every table at most as probable as the observed one (relative
+    tolerance 1e-7, as scipy and R). ``greater`` is P(a >= observed), the alternative that the
+    odds ratio exceeds 1. Checked against :func:`scipy.stats.fisher_exact` in the tests.
+
+    Examples
+    --------
+    >>> [round(p, 4) for p in fisher_2x2(np.array([[3, 1], [1, 3]]))]
+    [0.4857, 0.2429, 0.9857]
+    """
+    (a, b), (c, d) = (int(v) for v in table[0]), (int(v) for v in table[1])
+    r1, c1, n = a + b, a + c, a + b + c + d
+    lo, hi = max(0, c1 - (n - r1)), min(r1, c1)
+    k = np.arange(lo, hi + 1)
+    logp = (special.gammaln(r1 + 1) + special.gammaln(n - r1 + 1) + special.gammaln(c1 + 1)
+            + special.gammaln(n - c1 + 1) - special.gammaln(n + 1) - special.gammaln(k + 1)
+            - special.gammaln(r1 - k + 1) - special.gammaln(c1 - k + 1)
+            - special.gammaln(n - r1 - c1 + k + 1))
+    pmf = np.exp(logp - logp.max())
+    pmf /= pmf.sum()
+    obs = pmf[a - lo]
+    two = float(pmf[pmf <= obs * (1 + 1e-7)].sum())
+    greater, less = float(pmf[a - lo:].sum()), float(pmf[: a - lo + 1].sum())
+    return min(1.0, two), min(1.0, greater), min(1.0, less)
 
 #: Largest number of tables (complete or partial) enumerated for the exact tests of
 #: ``crosstab(..., exact=True)`` (Pearson, likelihood ratio, linear-by-linear).
@@ -215,14 +250,14 @@ def _ffh_statistic(obs: np.ndarray) -> float:
 
 def _exact_rows(obs: np.ndarray, u: np.ndarray, v: np.ndarray, numeric: bool,
                 chi2: float, g: float, dof: int, lbl: float | None, p_fisher: float | None,
-                p_one: float | None) -> list[dict[str, Any]]:
+                p_one: float | None) -> list[Row]:
     """Rows of CROSSTABS /METHOD=EXACT (see :func:`crosstab`) for a table without empty margins.
 
     ``p_fisher`` is the Fisher(-Freeman-Halton) exact p already computed (None if not), and
     ``p_one`` the one-sided Fisher p of a 2x2 table.
     """
     is_2x2 = obs.shape == (2, 2)
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     dist = _table_distribution(obs, u, v, EXACT_MAX_TABLES)
     too_many = (f"exact tests not computed: more than {EXACT_MAX_TABLES:,} tables have these "
                 "margins")
@@ -460,10 +495,42 @@ def crosstab(
             n_excluded += 1
         else:
             table[i, j] += 1
+    return _frame(crosstab_rows(table, r_levels, c_levels, n_missing=n_missing,
+                                n_excluded=n_excluded, row=row, col=col, positive=positive,
+                                exact=exact))
+
+
+def crosstab_rows(
+    table: np.ndarray,
+    r_levels: Sequence[Any],
+    c_levels: Sequence[Any],
+    *,
+    n_missing: int = 0,
+    n_excluded: int = 0,
+    row: str = "row",
+    col: str = "column",
+    positive: Any = None,
+    exact: bool = False,
+) -> list[Row]:
+    """The rows of :func:`crosstab` from a table of counts (the array-level core).
+
+    ``table[i, j]`` counts the cases with row level ``r_levels[i]`` and column level
+    ``c_levels[j]``; ``row`` and ``col`` name the variables in reasons. The engine calls this
+    with counts it tallied itself, so a comparison builds no DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = crosstab_rows(np.array([[3, 1], [1, 3]]), ["milk", "tea"], ["milk", "tea"])
+    >>> [(r[0], round(r[2], 4)) for r in rows if r[0] == "pearson_chi2"]
+    [('pearson_chi2', 2.0)]
+    """
+    r_levels, c_levels = list(r_levels), list(c_levels)
+    c_index = {v: i for i, v in enumerate(c_levels)}
     r_tot, c_tot = table.sum(axis=1), table.sum(axis=0)
     n = int(table.sum())
 
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     cells = [(i, j) for i in range(len(r_levels)) for j in range(len(c_levels))]
     for i, j in cells:
         rows.append(_row("observed", f"{r_levels[i]}|{c_levels[j]}", table[i, j]))
@@ -514,7 +581,7 @@ def crosstab(
         e = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / n
         dof = (obs.shape[0] - 1) * (obs.shape[1] - 1)
         chi2 = float(((obs - e) ** 2 / e).sum())
-        p_chi2 = float(stats.chi2.sf(chi2, dof))
+        p_chi2 = float(_chi2_sf(chi2, dof))
         rows.append(_row("pearson_chi2", "", chi2, dof, p_chi2))
         if is_2x2:
             a, b, c, d = (float(v) for v in obs.ravel())
@@ -522,22 +589,16 @@ def crosstab(
             margins = (np.prod(obs.sum(axis=1).astype(float))
                        * np.prod(obs.sum(axis=0).astype(float)))
             yates = n * num**2 / margins
-            rows.append(_row("yates_chi2", "", yates, 1, stats.chi2.sf(yates, 1)))
+            rows.append(_row("yates_chi2", "", yates, 1, _chi2_sf(yates, 1)))
         pos = obs > 0
         g = float(2.0 * (obs[pos] * np.log(obs[pos] / e[pos])).sum())
-        rows.append(_row("likelihood_ratio", "", g, dof, stats.chi2.sf(g, dof)))
+        rows.append(_row("likelihood_ratio", "", g, dof, _chi2_sf(g, dof)))
         p_one = p_fisher = None
         if is_2x2:
-            p_two = float(stats.fisher_exact(obs, alternative="two-sided").pvalue)
+            p_two, p_greater, p_less = fisher_2x2(obs)
             rows.append(_row("fisher_exact", "", p=p_two))
             diff = a * d - b * c
-            if diff > 0:
-                p_one = float(stats.fisher_exact(obs, alternative="greater").pvalue)
-            elif diff < 0:
-                p_one = float(stats.fisher_exact(obs, alternative="less").pvalue)
-            else:
-                p_one = min(float(stats.fisher_exact(obs, alternative=alt).pvalue)
-                            for alt in ("greater", "less"))
+            p_one = p_greater if diff > 0 else p_less if diff < 0 else min(p_greater, p_less)
             rows.append(_row("fisher_exact_one_sided", "", p=p_one))
         else:
             p_fisher = _fisher_rxc(obs, FISHER_MAX_TABLES)
@@ -555,7 +616,7 @@ def crosstab(
         var_u, var_v = (w * (uu - mu) ** 2).sum(), (w * (vv - mv) ** 2).sum()
         if var_u > 0 and var_v > 0:
             lbl = (n - 1) * cov**2 / (var_u * var_v)
-            rows.append(_row("linear_by_linear", "", lbl, 1, stats.chi2.sf(lbl, 1)))
+            rows.append(_row("linear_by_linear", "", lbl, 1, _chi2_sf(lbl, 1)))
         else:
             lbl = None
             rows.append(_na("linear_by_linear", "", "row or column scores do not vary"))
@@ -588,13 +649,13 @@ def crosstab(
         j_pos = c_index.get(positive)
         pos_counts = table[:, j_pos] if j_pos is not None else np.zeros(len(r_levels), int)
         rows += _proportion_rows(r_levels, r_tot, pos_counts)
-    return _frame(rows)
+    return rows
 
 
 def _proportion_rows(levels: list[Any], totals: np.ndarray, hits: np.ndarray,
-                     ) -> list[dict[str, Any]]:
+                     ) -> list[Row]:
     """proportion per level; risk_difference and odds_ratio for exactly two levels."""
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     for lv, n_i, x_i in zip(levels, totals, hits, strict=True):
         if n_i == 0:
             rows.append(_na("proportion", str(lv), f"group {_show(lv)} has no observations"))

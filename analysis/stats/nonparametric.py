@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from analysis.stats._common import (
+    Row,
     _frame,
     _na,
     _row,
@@ -154,19 +155,68 @@ def mann_whitney(
     n_missing = int((~valid).sum())
     n_excluded = int((valid & ~(in_lvl[0] | in_lvl[1])).sum())
     xs = [y_all[m & valid] for m in in_lvl]
+    had = [int(m.sum()) for m in in_lvl]
+    return _frame(mann_whitney_rows(xs[0], xs[1], levels, dv=dv, exact=exact, had=had,
+                                    n_missing=n_missing, n_excluded=n_excluded))
+
+
+def midranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mid-ranks of ``x`` (ties share the mean of their ranks) and the size of each tie group.
+
+    Equal to ``scipy.stats.rankdata(x)`` (method ``average``), without its overhead.
+
+    Examples
+    --------
+    >>> ranks, ties = midranks(np.array([3.0, 1.0, 3.0, 2.0]))
+    >>> ranks.tolist(), ties.tolist()
+    ([3.5, 1.0, 3.5, 2.0], [1, 1, 2])
+    """
+    order = np.argsort(x, kind="mergesort")
+    xs = x[order]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]]) if x.size else np.array([], int)
+    counts = np.diff(np.r_[starts, x.size])
+    ranks = np.empty(x.size)
+    ranks[order] = np.repeat(starts + (counts + 1) / 2.0, counts)
+    return ranks, counts
+
+
+def mann_whitney_rows(
+    x1: np.ndarray,
+    x2: np.ndarray,
+    levels: Sequence[Any],
+    *,
+    dv: str = "y",
+    exact: bool | str = "auto",
+    had: Sequence[int] | None = None,
+    n_missing: int = 0,
+    n_excluded: int = 0,
+) -> list[Row]:
+    """The rows of :func:`mann_whitney` from the two groups' non-missing values (the core).
+
+    ``had`` counts each group's cases before missing values were dropped (for the reason
+    given when a group is empty); the engine calls this with arrays, building no DataFrame.
+
+    Examples
+    --------
+    >>> rows = mann_whitney_rows(np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0]), ["a", "b"])
+    >>> [(r[0], r[2]) for r in rows if r[0] in ("mann_whitney_u", "wilcoxon_w")]
+    [('mann_whitney_u', 0.0), ('wilcoxon_w', 6.0)]
+    """
+    levels = list(levels)
+    xs = [np.asarray(x1, dtype=float), np.asarray(x2, dtype=float)]
+    had = list(had) if had is not None else [x.size for x in xs]
     n1, n2 = (x.size for x in xs)
     n_tot = n1 + n2
     pooled = np.concatenate(xs)
-    ranks = stats.rankdata(pooled) if n_tot else np.array([])
+    ranks, tie_counts = midranks(pooled)
     rk = [ranks[:n1], ranks[n1:]]
 
-    rows: list[dict[str, Any]] = []
-    for lv, x, r, m in zip(levels, xs, rk, in_lvl, strict=True):
+    rows: list[Row] = []
+    for lv, x, r, h in zip(levels, xs, rk, had, strict=True):
         term = str(lv)
         rows.append(_row("n", term, x.size))
         if x.size == 0:
-            had = int(m.sum())  # rows of this group (missing group values never match)
-            why = (f"group {_show(lv)} has no non-missing values of {dv!r}" if had
+            why = (f"group {_show(lv)} has no non-missing values of {dv!r}" if h
                    else f"group {_show(lv)} has no observations")
             rows += [_na(s, term, why) for s in ("mean_rank", "rank_sum", "median", "q1", "q3")]
             continue
@@ -182,21 +232,19 @@ def mann_whitney(
     test_stats = ("mann_whitney_u", "u_first", "wilcoxon_w", "z", "exact_p", "exact_p_spss",
                   "r", "rank_biserial", "hodges_lehmann")
     problems = []
-    for lv, x, m in zip(levels, xs, in_lvl, strict=True):
+    for lv, x, h in zip(levels, xs, had, strict=True):
         if x.size == 0:
-            had = int(m.sum())  # rows of this group (missing group values never match)
-            problems.append(f"group {_show(lv)} has no non-missing values of {dv!r}" if had
+            problems.append(f"group {_show(lv)} has no non-missing values of {dv!r}" if h
                             else f"group {_show(lv)} has no observations")
         elif x.size < 2:
             problems.append(f"group {_show(lv)} has n = {x.size} < 2 observations")
     if problems:
-        return _frame(rows + [_na(s, "", "; ".join(problems)) for s in test_stats])
+        return rows + [_na(s, "", "; ".join(problems)) for s in test_stats]
 
     r1, r2 = float(rk[0].sum()), float(rk[1].sum())
     u1 = r1 - n1 * (n1 + 1) / 2.0
     u2 = n1 * n2 - u1
     u = min(u1, u2)
-    _, tie_counts = np.unique(pooled, return_counts=True)
     ties = float((tie_counts**3 - tie_counts).sum())
     var = n1 * n2 / (n_tot * (n_tot - 1.0)) * ((n_tot**3 - n_tot) / 12.0 - ties / 12.0)
     # W: rank sum of the group with the smaller mean rank, whose U SPSS prints (u1 < u2 iff
@@ -208,7 +256,7 @@ def mann_whitney(
         sigma = math.sqrt(var)
         z = (u - n1 * n2 / 2.0) / sigma
         z_first = (u1 - n1 * n2 / 2.0) / sigma
-        p_asym = float(2.0 * stats.norm.sf(abs(z)))
+        p_asym = float(2.0 * special.ndtr(-abs(z)))
         rows.append(_row("mann_whitney_u", "", u, p=p_asym))
     else:
         rows.append(_row("mann_whitney_u", "", u))
@@ -249,6 +297,6 @@ def mann_whitney(
         rows.append(_na("hodges_lehmann", "", f"Hodges-Lehmann estimate not computed for "
                         f"n1 x n2 = {n1 * n2} > {HL_MAX_PAIRS} pairs (memory grows with the "
                         "product of the group sizes)"))
-    return _frame(rows)
+    return rows
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ from scipy import optimize, special, stats
 from analysis.stats._common import (
     _NAN,
     _Z95,
+    Row,
     _frame,
     _na,
     _require,
@@ -222,7 +222,7 @@ def _firth_fit(
     return beta, False
 
 
-def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[dict[str, Any]]:
+def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[Row]:
     """firth_B, firth_se, firth_p, firth_exp_b per term.
 
     p is the penalized likelihood-ratio test of B = 0; confidence limits are Wald limits
@@ -239,7 +239,7 @@ def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[dict[str
     p = special.expit(x @ beta)
     cov = np.linalg.inv(x.T @ ((p * (1 - p))[:, None] * x))
     se = np.sqrt(np.diag(cov))
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     z = stats.norm.ppf(0.975)
     for j, term in enumerate(terms):
         warm = beta.copy()
@@ -318,13 +318,13 @@ def _hosmer_lemeshow(y: np.ndarray, prob: np.ndarray, n_groups: int = 10,
         return (f"only {len(groups)} distinct risk group(s) (ties in predicted probabilities): "
                 "the Hosmer-Lemeshow test needs at least 3 groups (df = groups - 2)")
     df = len(groups) - 2
-    return float(stat), df, float(stats.chi2.sf(stat, df)), len(groups)
+    return float(stat), df, float(special.chdtrc(df, stat)), len(groups)
 
 
 def _hl_table_rows(y: np.ndarray, prob: np.ndarray, groups: list[np.ndarray],
-                   ) -> list[dict[str, Any]]:
+                   ) -> list[Row]:
     """SPSS's "Contingency Table for Hosmer and Lemeshow Test", one row per group and cell."""
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     for g, members in enumerate(groups, start=1):
         o1, e1 = float(y[members].sum()), float(prob[members].sum())
         rows += [_row("hl_observed_0", str(g), members.size - o1),
@@ -424,16 +424,18 @@ def logistic_regression(
 
     Notes
     -----
-    Fitted by maximum likelihood with :class:`statsmodels.discrete.discrete_model.Logit`
-    (Newton-Raphson). Before fitting, the data are checked for too few cases (n < number of
-    parameters + 1), no events or no non-events, constant predictors, collinearity and
-    separation. Separation (complete or quasi-complete) is detected exactly by linear
-    programming; then every ML-based row is not estimable with a reason naming the kind of
-    separation and the predictor(s). After fitting, non-convergence or fitted probabilities
-    numerically 0 or 1 (|linear predictor| > 30) also make the ML rows not estimable, so huge
-    coefficients are never reported as "ok".
+    Fitted by maximum likelihood (Newton-Raphson from zero, steps below 1e-8; the estimates,
+    model-based and cluster-robust standard errors equal statsmodels' ``Logit``, checked in the
+    tests). Before fitting, the data are checked for too few cases (n < number of parameters
+    + 1), no events or no non-events, constant predictors and collinearity. A fit that
+    converges proves that the maximum-likelihood estimate exists, i.e. that the data are not
+    separated; when it does not converge, separation (complete or quasi-complete) is detected
+    exactly by linear programming, and every ML-based row is not estimable with a reason
+    naming the kind of separation and the predictor(s). Non-convergence without separation,
+    or fitted probabilities numerically 0 or 1 (|linear predictor| > 30), also make the ML
+    rows not estimable, so huge coefficients are never reported as "ok".
 
-    With ``cluster``, the covariance is statsmodels' cluster-robust sandwich with the
+    With ``cluster``, the covariance is the cluster-robust sandwich with the
     small-sample factor G/(G-1) (N-1)/(N-K); the likelihood-based rows (omnibus test,
     pseudo-R², Hosmer-Lemeshow) are unchanged and ignore clustering. Firth rows are
     model-based. SPSS itself has no cluster-robust option in LOGISTIC REGRESSION.
@@ -473,14 +475,98 @@ def logistic_regression(
     sub = sub.loc[valid]
     y = _as_binary(sub[outcome], outcome)
     x, terms, labels, problems = _design(sub, predictors, categorical)
+    codes = pd.factorize(sub[cluster])[0] if cluster is not None else None
+    return _frame(logistic_rows(y, x, terms, labels=labels, problems=problems,
+                                outcome=outcome, n_missing=n_missing, cluster=cluster,
+                                cluster_codes=codes, firth=firth, cut=cut))
+
+
+def _newton(x: np.ndarray, y: np.ndarray, max_iter: int = 100, tol: float = 1e-8,
+            ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Maximum likelihood by Newton-Raphson from zero: (beta, inverse information, converged).
+
+    Converged means the last step changed no coefficient by ``tol`` or more, i.e. a stationary
+    point of the strictly concave log-likelihood was reached: the maximum-likelihood estimate
+    exists, so the data are not separated (Albert & Anderson 1984). Under separation one
+    coefficient grows by about 1 per step and the iteration never converges.
+    """
+    beta = np.zeros(x.shape[1])
+    for _ in range(max_iter):
+        prob = special.expit(x @ beta)
+        info = (x * (prob * (1.0 - prob))[:, None]).T @ x
+        try:
+            step = np.linalg.solve(info, x.T @ (y - prob))
+        except np.linalg.LinAlgError:
+            return beta, np.full((x.shape[1],) * 2, np.nan), False
+        beta = beta + step
+        if not np.all(np.isfinite(beta)):
+            break
+        if np.all(np.abs(step) < tol):
+            prob = special.expit(x @ beta)
+            info = (x * (prob * (1.0 - prob))[:, None]).T @ x
+            try:
+                return beta, np.linalg.inv(info), True
+            except np.linalg.LinAlgError:
+                break
+    return beta, np.full((x.shape[1],) * 2, np.nan), False
+
+
+def _cluster_cov(x: np.ndarray, y: np.ndarray, prob: np.ndarray, inv_info: np.ndarray,
+                 codes: np.ndarray) -> np.ndarray:
+    """Cluster-robust (sandwich) covariance with the factor G/(G-1) (N-1)/(N-K).
+
+    The same estimator as statsmodels' ``cov_type="cluster"`` (checked in the tests).
+    """
+    n, k = x.shape
+    n_groups = int(codes.max()) + 1
+    scores = np.zeros((n_groups, k))
+    np.add.at(scores, codes, x * (y - prob)[:, None])
+    meat = scores.T @ scores
+    factor = n_groups / (n_groups - 1.0) * (n - 1.0) / (n - k)
+    return factor * inv_info @ meat @ inv_info
+
+
+def logistic_rows(
+    y: np.ndarray,
+    x: np.ndarray,
+    terms: list[str],
+    *,
+    labels: Mapping[str, str] | None = None,
+    problems: Sequence[str] = (),
+    outcome: str = "y",
+    n_missing: int = 0,
+    cluster: str | None = None,
+    cluster_codes: np.ndarray | None = None,
+    firth: bool = True,
+    cut: float = 0.5,
+) -> list[Row]:
+    """The rows of :func:`logistic_regression` from its design (the array-level core).
+
+    ``y`` is 0/1, ``x`` the design matrix with the constant as its last column (``terms`` names
+    the columns), ``cluster_codes`` the cluster of each case (0..G-1) when standard errors are
+    clustered by the variable ``cluster``. The engine calls this with arrays.
+
+    The model is fitted by Newton-Raphson; only when that does not converge to finite estimates
+    is separation looked for by linear programming (a converged fit proves there is none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([1, 1, 1, 0, 1, 0, 0, 0, 1, 0.0])
+    >>> x = np.column_stack([np.r_[np.zeros(5), np.ones(5)], np.ones(10)])
+    >>> rows = logistic_rows(y, x, ["sme", "constant"])
+    >>> [round(r[2], 4) for r in rows if r[0] == "exp_b" and r[1] == "sme"]
+    [0.0625]
+    """
+    labels = dict(labels or {})
+    problems = list(problems)
     n, k = x.shape
     n_events = int(y.sum())
-
-    rows: list[dict[str, Any]] = [_row("n", "", n), _row("n_events", "", n_events),
-                                  _row("n_missing", "", n_missing)]
+    codes = cluster_codes
+    rows: list[Row] = [_row("n", "", n), _row("n_events", "", n_events),
+                       _row("n_missing", "", n_missing)]
     n_clusters = 0
-    if cluster is not None:
-        codes = pd.factorize(sub[cluster])[0]
+    if cluster is not None and codes is not None:
         n_clusters = int(codes.max() + 1) if n else 0
         rows += [_row("se_type", f"cluster:{cluster}"),
                  _row("n_clusters", f"cluster:{cluster}", n_clusters)]
@@ -514,51 +600,39 @@ def logistic_regression(
         problems.append(f"predictors are collinear (design matrix rank "
                         f"{np.linalg.matrix_rank(x)} < {k} parameters)")
     if problems:
-        return _frame(rows + _model_na(terms, "; ".join(problems)))
+        return rows + _model_na(terms, "; ".join(problems))
 
-    found = _separation(x, y)
-    if found is not None:
-        why = _separation_reason(found[0], found[1], terms, x, y, labels)
-        if firth:
-            why += "; see the firth_* rows for Firth penalized-likelihood estimates"
-        rows += _model_na(terms, why)
-        if firth:
-            rows += _firth_rows(x, y, terms)
-        return _frame(rows)
-
-    # ---- maximum likelihood -------------------------------------------------------------------
-    from statsmodels.discrete.discrete_model import Logit
-
-    robust = cluster is not None and n_clusters >= 2
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = Logit(y, x)
-            if robust:
-                res = model.fit(method="newton", maxiter=100, disp=False, cov_type="cluster",
-                                cov_kwds={"groups": codes})
-            else:
-                res = model.fit(method="newton", maxiter=100, disp=False)
-    except (np.linalg.LinAlgError, ValueError) as err:
-        return _frame(rows + _model_na(terms, f"maximum-likelihood fit failed: {err}"))
-    beta = np.asarray(res.params, dtype=float)
+    # ---- maximum likelihood; separation only when it does not converge ------------------------
+    beta, inv_info, converged = _newton(x, y)
     eta = x @ beta
-    if not res.mle_retvals.get("converged", False):
-        return _frame(rows + _model_na(terms, "maximum likelihood did not converge in 100 "
-                                              "iterations (possible near-separation)"))
-    if not np.all(np.isfinite(beta)) or np.abs(eta).max() > 30:
-        return _frame(rows + _model_na(terms, "fitted probabilities are numerically 0 or 1 "
-                                              "(|linear predictor| > 30): estimates unreliable "
-                                              "(near-separation)"))
-    se = np.asarray(res.bse, dtype=float)
+    fitted = converged and bool(np.all(np.isfinite(beta))) and np.abs(eta).max() <= 30
+    if not fitted:
+        found = _separation(x, y)
+        if found is not None:
+            why = _separation_reason(found[0], found[1], terms, x, y, labels)
+            if firth:
+                why += "; see the firth_* rows for Firth penalized-likelihood estimates"
+            rows += _model_na(terms, why)
+            if firth:
+                rows += _firth_rows(x, y, terms)
+            return rows
+        if not converged:
+            return rows + _model_na(terms, "maximum likelihood did not converge in 100 "
+                                           "iterations (possible near-separation)")
+        return rows + _model_na(terms, "fitted probabilities are numerically 0 or 1 "
+                                       "(|linear predictor| > 30): estimates unreliable "
+                                       "(near-separation)")
+    robust = cluster is not None and n_clusters >= 2
     prob = special.expit(eta)
+    cov = _cluster_cov(x, y, prob, inv_info, codes) if robust else inv_info
+    se = np.sqrt(np.diag(cov))
     ll = float(np.sum(special.xlogy(y, prob) + special.xlogy(1 - y, 1 - prob)))
     neg2ll = -2.0 * ll
     omnibus = max(-2.0 * ll0 - neg2ll, 0.0)
     cox_snell = 1.0 - math.exp(-omnibus / n)
     max_r2 = 1.0 - math.exp(2.0 * ll0 / n)
     rows += [_row("neg2ll", "", neg2ll),
-             _row("omnibus_chi2", "", omnibus, k - 1, stats.chi2.sf(omnibus, k - 1)),
+             _row("omnibus_chi2", "", omnibus, k - 1, special.chdtrc(k - 1, omnibus)),
              _row("cox_snell_r2", "", cox_snell),
              _row("nagelkerke_r2", "", cox_snell / max_r2)]
     hl_groups = _hl_groups(prob, x[:, :-1])  # blocks = covariate patterns (constant dropped)
@@ -590,15 +664,15 @@ def logistic_regression(
                      _na("exp_b", t, why)]
             continue
         wald = (b / se[j]) ** 2
-        p_w = float(stats.chi2.sf(wald, 1))
+        p_w = float(special.chdtrc(1, wald))
         lo, hi = b - _Z95 * se[j], b + _Z95 * se[j]
         rows += [_row("B", t, b, p=p_w, ci_low=lo, ci_high=hi), _row("se", t, se[j]),
                  _row("wald", t, wald, 1, p_w),
                  _row("exp_b", t, math.exp(b), p=p_w, ci_low=math.exp(lo), ci_high=math.exp(hi))]
-    return _frame(rows)
+    return rows
 
 
-def _model_na(terms: list[str], reason: str) -> list[dict[str, Any]]:
+def _model_na(terms: list[str], reason: str) -> list[Row]:
     """Not-estimable rows for everything that needs the ML fit."""
     rows = [_na("neg2ll", "", reason), _na("omnibus_chi2", "", reason),
             _na("cox_snell_r2", "", reason), _na("nagelkerke_r2", "", reason),
