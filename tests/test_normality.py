@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis.render.format import format_p
 from analysis.stats.normality import (
     NORMALITY_COLUMNS,
+    SPSS_LOWER_BOUND,
     lilliefors,
     normality_decision,
     normality_table,
@@ -93,7 +95,7 @@ def test_lilliefors_tiny_p_follows_dallal_wilkinson_tail(n):
     expected = _dallal_wilkinson(res["statistic"], n)
     assert expected < 1e-5
     assert res["p"] == pytest.approx(expected, rel=0.3)
-    assert res["p_display"] == ".000" and res["lower_bound"] is False
+    assert format_p(res["p"]) == "< .001" and res["lower_bound"] is False
 
 
 def test_lilliefors_spss_lower_bound_display():
@@ -103,16 +105,18 @@ def test_lilliefors_spss_lower_bound_display():
     res = lilliefors(x)
     assert res["statistic"] < 0.05
     assert res["p"] > 0.2
-    assert res["p_display"] == ".200*"
     assert res["lower_bound"] is True
+    assert format_p(res["p"], SPSS_LOWER_BOUND if res["lower_bound"] else None) == ".200*"
+    assert "p_display" not in res  # display strings are made by the render layer
 
 
-def test_lilliefors_p_display_three_decimals_without_leading_zero():
-    small = lilliefors(_exp_quantiles(100))  # p ~ 2e-6: SPSS prints .000
-    assert small["p"] < 0.0005 and small["p_display"] == ".000"
+def test_lilliefors_p_printed_three_decimals_without_leading_zero():
+    small = lilliefors(_exp_quantiles(100))  # p ~ 2e-6: SPSS prints .000, a journal < .001
+    assert small["p"] < 0.0005 and format_p(small["p"]) == "< .001"
     mid = lilliefors(_exp_quantiles(30))  # p ~ 0.058
-    assert mid["p_display"] == f"{mid['p']:.3f}"[1:]
-    assert mid["p_display"].startswith(".") and len(mid["p_display"]) == 4
+    assert not mid["lower_bound"]
+    assert format_p(mid["p"]) == f"{mid['p']:.3f}"[1:]
+    assert format_p(mid["p"]).startswith(".") and len(format_p(mid["p"])) == 4
 
 
 def test_lilliefors_between_01_and_02_is_not_a_bound():
@@ -123,7 +127,7 @@ def test_lilliefors_between_01_and_02_is_not_a_bound():
     assert res["p"] == pytest.approx(expected, abs=3 * se + 0.001)
     assert _dallal_wilkinson(0.3, 5) == pytest.approx(0.1731, abs=5e-4)
     assert 0.1 < res["p"] <= 0.2
-    assert res["lower_bound"] is False and res["p_display"] == f"{res['p']:.3f}"[1:]
+    assert res["lower_bound"] is False and format_p(res["p"]) == f"{res['p']:.3f}"[1:]
 
 
 @pytest.mark.parametrize(("values", "reason"), [
@@ -136,7 +140,7 @@ def test_lilliefors_not_estimable(values, reason):
     assert res["status"] == "not estimable"
     assert reason in res["reason"]
     assert math.isnan(res["statistic"]) and math.isnan(res["p"])
-    assert res["p_display"] == "" and res["lower_bound"] is False
+    assert format_p(res["p"]) == "" and res["lower_bound"] is False
 
 
 def test_lilliefors_drops_missing_values():
@@ -162,7 +166,7 @@ def test_shapiro_wilk_published_example():
     assert res["p"] < 0.01
     # Royston's approximation (AS R94, also used by R's shapiro.test) gives p = 0.0067
     assert res["p"] == pytest.approx(0.0067, abs=2e-4)
-    assert res["p_display"] == ".007" and res["df"] == 11
+    assert format_p(res["p"]) == ".007" and res["df"] == 11
 
 
 def test_shapiro_wilk_n3_exact_distribution():

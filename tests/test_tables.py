@@ -181,9 +181,14 @@ def test_format_p_boundaries(p: float, expected: str) -> None:
 
 
 def test_format_p_keeps_spss_lower_bound_and_na() -> None:
-    assert fmt.format_p(0.43, ".200*") == ".200*"
-    assert fmt.format_p(0.012, ".012") == ".012"  # only a lower bound overrides p
+    assert fmt.format_p(0.43, lower_bound=0.2) == ".200*"  # SPSS's Lilliefors bound
+    assert fmt.format_p(0.012) == ".012"  # only a flagged bound overrides p
     assert fmt.format_p(NAN, na="–") == "–"
+
+
+def test_format_num_shortest() -> None:
+    assert fmt.format_num(0.05, None) == "0.05"  # alpha as configured
+    assert fmt.format_num(1.0, None) == "1" and fmt.format_num(-0.0, None) == "0"
 
 
 def test_format_num() -> None:
@@ -373,15 +378,15 @@ def test_summary_table_cells(results: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- normality
 def _normality() -> pd.DataFrame:
     rows = []
-    for year, grp, ks, ks_p, ks_disp, lb, sw, sw_p in (
-            ("", "", 0.045, 0.086, ".086", False, 0.981, 0.0004),
-            ("2015.0", "SME", 0.078, 0.43, ".200*", True, 0.976, 0.309)):
-        for test, stat, p, disp, bound in (("ks_lilliefors", ks, ks_p, ks_disp, lb),
-                                           ("shapiro_wilk", sw, sw_p, "", False)):
+    for year, grp, ks, ks_p, lb, sw, sw_p in (
+            ("", "", 0.045, 0.086, False, 0.981, 0.0004),
+            ("2015.0", "SME", 0.078, 0.43, True, 0.976, 0.309)):
+        for test, stat, p, bound in (("ks_lilliefors", ks, ks_p, lb),
+                                     ("shapiro_wilk", sw, sw_p, False)):
             rows.append({"breakdown": "overall" if not year else "year x size_group",
                          "year": year, "size_group": grp, "variable": "rota", "test": test,
                          "statistic": stat, "df": 57.0 if year else 342.0, "p": p,
-                         "p_display": disp, "lower_bound": bound, "alpha": 0.05,
+                         "lower_bound": bound, "alpha": 0.05,
                          "decision": "not normal" if p < 0.05 else "normal", "status": "ok",
                          "reason": "", "synthetic": True})
     return pd.DataFrame(rows)
@@ -400,6 +405,7 @@ def test_normality_table_cells() -> None:
     assert t.panels[0] == "ROTA (%) (rota)"
     raw = t.raw
     assert raw["ks_p"].iloc[1] == 0.43 and bool(raw["ks_lower_bound"].iloc[1])
+    assert not any("display" in c for c in raw.columns)  # display strings are made here only
     assert raw["year"].iloc[1] == 2015 and pd.isna(raw["year"].iloc[0])
 
 

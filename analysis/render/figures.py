@@ -45,6 +45,7 @@ import pandas as pd
 from analysis.columns import STAT_NUMERIC
 from analysis.render.format import format_num, format_p
 from analysis.stats import registry, wilson_interval
+from analysis.stats.normality import SPSS_LOWER_BOUND
 
 __all__ = [
     "DPI",
@@ -452,10 +453,12 @@ def _normality_note(normality: pd.DataFrame | None, variable: str, year: int,
     for test, name in (("ks_lilliefors", "K-S"), ("shapiro_wilk", "S-W")):
         r = n[n["test"] == test]
         if len(r) and str(r["status"].iloc[0]) == "ok":
-            disp = str(r["p_display"].iloc[0])
             p = float(r["p"].iloc[0])
-            ptxt = f"p = {disp}" if disp.endswith("*") else f"p {_fmt_p(p)}"
-            parts.append(f"{name} {float(r['statistic'].iloc[0]):.3f}, {ptxt}")
+            if str(r["lower_bound"].iloc[0]).strip().lower() in ("true", "1"):
+                ptxt = f"p = {format_p(p, SPSS_LOWER_BOUND)}"
+            else:
+                ptxt = f"p {_fmt_p(p)}"
+            parts.append(f"{name} {format_num(r['statistic'].iloc[0])}, {ptxt}")
     return "\n".join(parts)
 
 

@@ -20,17 +20,18 @@ def _missing(x: Any) -> bool:
         return False
 
 
-def format_p(p: Any, display: str | None = None, *, na: str = "") -> str:
+def format_p(p: Any, lower_bound: float | None = None, *, na: str = "") -> str:
     """A p-value as a journal prints it (APA): three decimals, no leading zero.
 
     Parameters
     ----------
     p : float
         The p-value (raw).
-    display : str, optional
-        The SPSS display of the same p (``p_display`` of normality.csv). When it is a lower
-        bound (ends with ``*``, SPSS's ``.200*`` for Lilliefors p above 0.2) it is returned as
-        it is; otherwise ``p`` is formatted.
+    lower_bound : float, optional
+        When given, only this bound of p is reported (SPSS prints the Lilliefors p above
+        0.2 as ``.200*``, "a lower bound of the true significance"): the bound is printed
+        with a star instead of p. Pass it when the statistics flag p as a bound
+        (normality.csv's ``lower_bound``).
     na : str
         What a missing p prints as.
 
@@ -43,11 +44,11 @@ def format_p(p: Any, display: str | None = None, *, na: str = "") -> str:
     --------
     >>> format_p(0.0005), format_p(0.001), format_p(0.0492), format_p(1.0)
     ('< .001', '.001', '.049', '1.000')
-    >>> format_p(0.35, ".200*")
+    >>> format_p(0.35, lower_bound=0.2)
     '.200*'
     """
-    if isinstance(display, str) and display.endswith("*"):
-        return display
+    if lower_bound is not None:
+        return format_p(lower_bound) + "*"
     if _missing(p):
         return na
     p = float(p)

@@ -33,12 +33,12 @@ from analysis.render.format import (
     format_p,
 )
 from analysis.render.table import (
-    _NORMALITY_FIELDS,
     P_NOTE,
     Table,
     _normalize_results,
 )
 from analysis.stats import registry
+from analysis.stats.normality import NORMALITY_COLUMNS, SPSS_LOWER_BOUND
 
 
 # =========================================================================== registry text
@@ -127,7 +127,8 @@ def summary_table(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05
         elif e is not None:
             eff = "not estimable"
         direction = f"{observed or '–'} / {expected}"
-        status = (f"significant (p < {alpha:g})" if significant else "not significant") \
+        status = (f"significant (p < {format_num(alpha, None)})" if significant
+                  else "not significant") \
             if ok else f"not estimable: {reason}"
         disp_rows.append([
             _row_when(ctx), ctx["test"], ctx["test_reason"],
@@ -159,17 +160,17 @@ def normality_table(normality: pd.DataFrame, *, alpha: float | None = None,
 
     Columns Kolmogorov-Smirnov^a (Statistic, df, Sig.) and Shapiro-Wilk (Statistic, df, Sig.)
     and the decision at alpha (not normal when either test rejects). Sig. of the K-S test is
-    printed from ``p_display`` when it is SPSS's lower bound ``.200*``. The breakdown columns
+    printed as SPSS's lower bound ``.200*`` when ``lower_bound`` flags p above 0.2
+    (:func:`~analysis.render.format.format_p`). The breakdown columns
     are every column of normality.csv that is not a normality field (e.g. ``year``,
     ``size_group``); an empty breakdown value means "all".
     """
     norm = normality
-    keys = [c for c in norm.columns if c not in _NORMALITY_FIELDS
+    keys = [c for c in norm.columns if c not in NORMALITY_COLUMNS
             and c not in ("sample", "synthetic", "by", "breakdown")]
     raw_cols = ["sample"] if "sample" in norm.columns else []
-    raw_cols += [*keys, "variable", "ks_statistic", "ks_df", "ks_p", "ks_p_display",
-                 "ks_lower_bound", "sw_statistic", "sw_df", "sw_p", "sw_p_display",
-                 "decision", "status", "reason"]
+    raw_cols += [*keys, "variable", "ks_statistic", "ks_df", "ks_p", "ks_lower_bound",
+                 "sw_statistic", "sw_df", "sw_p", "decision", "status", "reason"]
     key_heads = [k.replace("_", " ").capitalize() for k in keys]
     disp_cols = [*key_heads, "Statistic", "df", "Sig.", "Statistic ", "df ", "Sig. ",
                  "Decision", "Note"]
@@ -201,15 +202,15 @@ def normality_table(normality: pd.DataFrame, *, alpha: float | None = None,
         levels = dict(zip(level_keys, key[1:], strict=True))
         rec = {**levels, "variable": key[0],
                "ks_statistic": _nv(ks, "statistic"), "ks_df": _nv(ks, "df"),
-               "ks_p": _nv(ks, "p"), "ks_p_display": "" if ks is None else ks["p_display"],
+               "ks_p": _nv(ks, "p"),
                "ks_lower_bound": bool(ks is not None and ks["lower_bound"]),
                "sw_statistic": _nv(sw, "statistic"), "sw_df": _nv(sw, "df"),
-               "sw_p": _nv(sw, "p"), "sw_p_display": "" if sw is None else sw["p_display"],
-               "decision": decision, "status": status, "reason": reasons}
+               "sw_p": _nv(sw, "p"), "decision": decision, "status": status, "reason": reasons}
         raw_rows.append(rec)
         disp_rows.append([levels[k] or "All" for k in keys]
                          + [format_num(rec["ks_statistic"]), _int(rec["ks_df"]),
-                            format_p(rec["ks_p"], rec["ks_p_display"]),
+                            format_p(rec["ks_p"], SPSS_LOWER_BOUND if rec["ks_lower_bound"]
+                                     else None),
                             format_num(rec["sw_statistic"]), _int(rec["sw_df"]),
                             format_p(rec["sw_p"]), decision, reasons])
         label = (variable_labels or {}).get(key[0], key[0])
@@ -218,7 +219,7 @@ def normality_table(normality: pd.DataFrame, *, alpha: float | None = None,
     notes = ["*. This is a lower bound of the true significance.",
              "a. Lilliefors Significance Correction",
              "Decision: not normal when either test has p < alpha"
-             + (f" (alpha = {alpha:g})" if alpha is not None else "")
+             + (f" (alpha = {format_num(alpha, None)})" if alpha is not None else "")
              + "; a metric outcome declared 'auto' is compared with Welch's t-test only when it "
              "is normal in both groups, otherwise with the Mann-Whitney test. " + P_NOTE,
              "Source: normality.csv (tests ks_lilliefors and shapiro_wilk)."]
@@ -561,7 +562,8 @@ def cross_sample_table(results_by_sample: Mapping[str, pd.DataFrame], *,
     notes = ["Pooled comparison over all years per sample (column Pooled test): a firm-clustered "
              "logit with year dummies for binary outcomes, the comparison's test on firm means "
              "for metric ones" + (f". Effects: {effects}" if effects else "") + ". Years: "
-             f"estimable years significant (p < {alpha:g}) in the expected direction. " + P_NOTE,
+             f"estimable years significant (p < {format_num(alpha, None)}) in the expected "
+             "direction. " + P_NOTE,
              "Source: results.csv of each sample, rows role = test and role = effect."]
     syn = any(_synthetic(v) for v in frames.values())
     return _finish("cross_sample", "Comparison across samples (countries)", raw_rows, raw_cols,

@@ -33,8 +33,6 @@ SYNTHETIC_NOTE = (
 P_NOTE = ("p-values are two-sided unless a column says otherwise, printed to three decimals "
           "without a leading zero; values below .001 are printed as < .001.")
 
-_NORMALITY_FIELDS = ["variable", "test", "statistic", "df", "p", "p_display", "lower_bound",
-                     "alpha", "decision", "status", "reason"]
 _SUP = re.compile(r"\^\{([^}]*)\}")
 
 # =========================================================================== reading

@@ -55,7 +55,6 @@ NORMALITY_COLUMNS: list[str] = [
     "statistic",
     "df",
     "p",
-    "p_display",
     "lower_bound",
     "alpha",
     "decision",
@@ -71,17 +70,6 @@ SW_MAX_N: int = 5000
 
 _LILLIEFORS_MIN_N = 4  # statsmodels' critical-value table starts at n = 4
 _SW_MIN_N = 3
-
-
-def _spss_p(p: float) -> str:
-    """Format a p-value the way SPSS prints Sig.: three decimals, no leading zero.
-
-    Examples: 0.0432 -> ".043", 0.00001 -> ".000", 1.0 -> "1.000".
-    """
-    if p is None or not math.isfinite(p):
-        return ""
-    text = f"{p:.3f}"
-    return text[1:] if text.startswith("0.") else text
 
 
 def _fmt_value(v: float) -> str:
@@ -101,7 +89,6 @@ def _result(
     statistic: float = math.nan,
     df: float = math.nan,
     p: float = math.nan,
-    p_display: str = "",
     lower_bound: bool = False,
     status: str = "ok",
     reason: str = "",
@@ -110,7 +97,6 @@ def _result(
         "statistic": float(statistic),
         "df": float(df),
         "p": float(p),
-        "p_display": p_display,
         "lower_bound": bool(lower_bound),
         "status": status,
         "reason": reason,
@@ -150,11 +136,10 @@ def lilliefors(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
             Number of non-missing values ``n`` (SPSS's df column).
         ``p`` (float)
             The computed significance (not truncated at 0.2).
-        ``p_display`` (str)
-            Sig. as SPSS prints it: ``".200*"`` when ``p > 0.2``, else three decimals without
-            a leading zero (``".043"``, ``".000"``).
         ``lower_bound`` (bool)
-            True when ``p_display`` is the SPSS lower bound ``.200*``.
+            True when ``p > 0.2`` (:data:`SPSS_LOWER_BOUND`): SPSS prints Sig. as the lower
+            bound ``.200*`` (the render layer prints it so, see
+            :func:`analysis.render.format.format_p`).
         ``status`` (str)
             ``"ok"`` or ``"not estimable"``.
         ``reason`` (str)
@@ -185,8 +170,8 @@ def lilliefors(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
     --------
     >>> from analysis.stats.normality import lilliefors
     >>> res = lilliefors([2.1, 3.4, 1.9, 5.6, 4.4, 3.3, 2.8, 3.9, 4.1, 3.0])
-    >>> round(res["statistic"], 4), res["p_display"], res["lower_bound"]
-    (0.118, '.200*', True)
+    >>> round(res["statistic"], 4), res["lower_bound"]
+    (0.118, True)
     """
     arr = _clean(x)
     n = arr.size
@@ -200,9 +185,7 @@ def lilliefors(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
     cdf = ndtr(np.sort((arr - arr.mean()) / arr.std(ddof=1)))
     d = float(max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n)))
     p = spss_pvalue(d, n)
-    bound = p > SPSS_LOWER_BOUND
-    display = ".200*" if bound else _spss_p(p)
-    return _result(d, n, p, display, bound)
+    return _result(d, n, p, p > SPSS_LOWER_BOUND)
 
 
 def shapiro_wilk(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
@@ -216,8 +199,8 @@ def shapiro_wilk(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
     Returns
     -------
     dict
-        Same keys as :func:`lilliefors`; ``statistic`` is ``W``, ``lower_bound`` is always
-        False and ``p_display`` has three decimals.
+        Same keys as :func:`lilliefors`; ``statistic`` is ``W`` and ``lower_bound`` is
+        always False.
 
     Notes
     -----
@@ -236,8 +219,8 @@ def shapiro_wilk(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
     --------
     >>> from analysis.stats.normality import shapiro_wilk
     >>> res = shapiro_wilk([148, 154, 158, 160, 161, 162, 166, 170, 182, 195, 236])
-    >>> round(res["statistic"], 3), res["p_display"]
-    (0.789, '.007')
+    >>> round(res["statistic"], 3), round(res["p"], 3)
+    (0.789, 0.007)
     """
     arr = _clean(x)
     n = arr.size
@@ -251,7 +234,7 @@ def shapiro_wilk(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
     if n > SW_MAX_N:
         note = (f"note: n = {n} > {SW_MAX_N}: SPSS does not print Shapiro-Wilk and the p-value "
                 "approximation is not validated for such samples")
-    return _result(float(w), n, float(p), _spss_p(float(p)), False, "ok", note)
+    return _result(float(w), n, float(p), False, "ok", note)
 
 
 _TESTS = {"ks_lilliefors": lilliefors, "shapiro_wilk": shapiro_wilk}
@@ -320,8 +303,8 @@ def normality_table(
     Returns
     -------
     DataFrame
-        Columns ``[*by, "variable", "test", "statistic", "df", "p", "p_display",
-        "lower_bound", "alpha", "decision", "status", "reason"]``; one row per group x
+        Columns ``[*by, "variable", "test", "statistic", "df", "p", "lower_bound",
+        "alpha", "decision", "status", "reason"]``; one row per group x
         variable x test. ``test`` is ``"ks_lilliefors"`` or ``"shapiro_wilk"``; ``decision``
         is ``"normal"`` when ``p >= alpha``, ``"not normal"`` when ``p < alpha`` and ``""``
         when not estimable. Rows are sorted by the ``by`` columns (category order for
@@ -344,7 +327,7 @@ def normality_table(
     >>> from analysis.stats.normality import normality_table
     >>> df = pd.DataFrame({"g": ["a"] * 6 + ["b"] * 6,
     ...                    "x": [1, 2, 2, 3, 3, 9, 4, 5, 5, 6, 6, 7]})
-    >>> normality_table(df, ["x"], by=["g"])[["g", "test", "p_display"]].shape
+    >>> normality_table(df, ["x"], by=["g"])[["g", "test", "p"]].shape
     (4, 3)
     """
     variables = [variables] if isinstance(variables, str) else list(variables)
@@ -370,8 +353,7 @@ def normality_table(
                 ok = res["status"] == "ok"
                 decision = ("normal" if res["p"] >= alpha else "not normal") if ok else ""
                 rows.append({**dict(zip(by, key, strict=True)), "variable": v, "test": test,
-                             **{k: res[k] for k in ("statistic", "df", "p", "p_display",
-                                                    "lower_bound")},
+                             **{k: res[k] for k in ("statistic", "df", "p", "lower_bound")},
                              "alpha": float(alpha), "decision": decision,
                              "status": res["status"], "reason": res["reason"]})
     columns = [*by, *NORMALITY_COLUMNS]
