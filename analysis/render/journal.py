@@ -140,9 +140,9 @@ def summary_table(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05
         panels.append(f"{_spec_label(ctx)} [{ctx['verdict_role']}]")
     notes = [
         "One row per comparison (test spec x stratum x year, and the pooled scope). Statistic: "
-        "the test row whose p decides significance ('Why this test' says when another row "
-        "than the test's usual one decides); effect: the test's effect size; direction: the "
-        "sign of the test's direction statistic, group 1 minus group 2. "
+        "the row whose p decides significance (the 'Why this test' column notes when a row "
+        "other than the test's usual one decides); effect: the test's effect size; direction: "
+        "the sign of the test's direction statistic, group 1 minus group 2. "
         + _tests_note(_entries_used(res["test"])),
         "p (Holm): Holm-adjusted within the hypothesis and scope; p (BH): Benjamini-Hochberg-"
         "adjusted across all tests of the sample and scope. " + P_NOTE,
