@@ -9,9 +9,10 @@ Subpackages, in the order data flows through them (each imports only from those 
              engine can run; ``analysis.stats`` is the public statistics API
 ``engine``   specs (hypotheses.yaml and its schema), choice (normality pretests), comparisons
              (runs every spec year by year and pooled), verdicts, stages
-``render``   format (the one formatter of p-values and numbers), table (the Table and its
-             writers), spss (SPSS-layout tables per procedure), journal (summaries, Table 1,
-             Table 2), figures, report
+``render``   format (the one formatter of p-values and numbers), table (the Table, its
+             readers and writers), spss (SPSS-layout tables: the builders registry entries
+             name, and declarative tables), journal (summaries, Table 1, Table 2), figures,
+             report; each reads what a test is from ``stats.registry``
 ``qual``     the qualitative arm: cases (case firms, coding frame), pathways (panel firms),
              integration (the joint display)
 
