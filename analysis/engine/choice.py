@@ -4,26 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
-from analysis.engine.specs import group_labels
 from analysis.stats.normality import lilliefors, shapiro_wilk
 
 
-def normality_choice(values: pd.Series, groups: pd.Series, labels: list[str],
-                     alpha: float) -> tuple[bool, str]:
+def normality_choice(groups: list[np.ndarray], labels: list[str], alpha: float, *,
+                     memo: dict[bytes, Any] | None = None) -> tuple[bool, str]:
     """Is the outcome normal in both groups? Returns (normal, explanation).
 
-    Normal means: in each group both K-S (Lilliefors) and Shapiro-Wilk have p >= alpha. A group
-    too small for a test counts as not normal (normality cannot be assumed). The explanation
-    names the groups and tests that reject normality, not their p-values (those are in the
-    normality table, formatted by the render layer).
+    ``groups`` holds each group's non-missing values. Normal means: in each group both K-S
+    (Lilliefors) and Shapiro-Wilk have p >= alpha. A group too small for a test counts as not
+    normal (normality cannot be assumed). The explanation names the groups and tests that
+    reject normality, not their p-values (those are in the normality table, formatted by the
+    render layer). ``memo`` keeps the tests of samples already tested (by their bytes).
     """
     failing = []
-    for label in labels:
-        x = values[groups == label].dropna().to_numpy(dtype=float)
+    for label, x in zip(labels, groups, strict=True):
         notes = []
-        for name, res in (("K-S", lilliefors(x)), ("S-W", shapiro_wilk(x))):
+        key = np.ascontiguousarray(x, dtype=float).tobytes()
+        tests = memo.get(key) if memo is not None else None
+        if tests is None:
+            tests = (lilliefors(x), shapiro_wilk(x))
+            if memo is not None:
+                memo[key] = tests
+        for name, res in zip(("K-S", "S-W"), tests, strict=True):
             if res["status"] != "ok":
                 notes.append(f"{name} not assessable, n = {x.size}")
             elif res["p"] < alpha:
@@ -36,23 +41,19 @@ def normality_choice(values: pd.Series, groups: pd.Series, labels: list[str],
     return False, "not normal: " + "; ".join(failing)
 
 
-def auto_choice(by_year: dict[int, pd.DataFrame], spec: dict[str, Any],
-                alpha: float) -> tuple[str, str]:
+def auto_choice(by_year: dict[int, tuple[np.ndarray, np.ndarray]], labels: list[str],
+                alpha: float, *, memo: dict[bytes, Any] | None = None) -> tuple[str, str]:
     """One test for every year of an ``auto`` spec (within one stratum).
 
-    ``by_year`` maps each year to its rows (both groups, with their ``_group`` label). Welch's
-    t-test when the outcome is normal in both groups in every year (K-S Lilliefors and
-    Shapiro-Wilk at ``alpha``), otherwise Mann-Whitney for every year and the pooled scope, so
-    that effect sizes are comparable across years (the study tested normality first and then
-    used one family of tests).
+    ``by_year`` maps each year to the two groups' non-missing values. Welch's t-test when the
+    outcome is normal in both groups in every year (K-S Lilliefors and Shapiro-Wilk at
+    ``alpha``), otherwise Mann-Whitney for every year and the pooled scope, so that effect
+    sizes are comparable across years (the study tested normality first and then used one
+    family of tests).
     """
-    labels = group_labels(spec["group"])
-    outcome = spec["outcome"]
     failures = []
-    for y, sub in by_year.items():
-        if outcome not in sub.columns:
-            return "mann_whitney", "auto: outcome not available"
-        normal, note = normality_choice(sub[outcome], sub["_group"], labels, alpha)
+    for y, groups in by_year.items():
+        normal, note = normality_choice(list(groups), labels, alpha, memo=memo)
         if not normal:
             parts = note.removeprefix("not normal: ").split("; ")
             bad = [part.split(" (", 1)[0] for part in parts]

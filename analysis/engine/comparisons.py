@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,74 +16,73 @@ from analysis.columns import (
 from analysis.engine.choice import auto_choice, normality_choice
 from analysis.engine.specs import _label, group_labels
 from analysis.stats import registry
+from analysis.stats._common import Row
 from analysis.stats.multiplicity import benjamini_hochberg, holm
+from analysis.stats.registry import Sample
 
 
 # --------------------------------------------------------------------------- one comparison
-def _not_estimable(statistic: str, reason: str) -> pd.DataFrame:
-    return pd.DataFrame([{"statistic": statistic, "term": "", "value": np.nan, "df": np.nan,
-                          "p": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                          "status": "not estimable", "reason": reason}], columns=STAT_COLUMNS)
+def _not_estimable(statistic: str, reason: str) -> Row:
+    return (statistic, "", math.nan, math.nan, math.nan, math.nan, math.nan, "not estimable",
+            reason)
 
 
-def _pick(rows: pd.DataFrame, statistic: str, term: str | None = None) -> int | None:
-    mask = rows["statistic"] == statistic
-    if term is not None:
-        mask &= rows["term"] == term
-    idx = rows.index[mask]
-    return int(idx[0]) if len(idx) else None
+def _pick(rows: list[Row], statistic: str, term: str | None = None) -> int | None:
+    for i, r in enumerate(rows):
+        if r[0] == statistic and (term is None or r[1] == term):
+            return i
+    return None
 
 
-def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alpha: float,
+def _firm_means(d: Sample) -> Sample:
+    """One case per firm and group: the mean of the firm's non-missing values over the years.
+
+    Means are rounded to 10 decimals, so that firms whose means are equal tie exactly (ranks)
+    whatever the order in which their values were summed.
+    """
+    v = d.values if d.values is not None else np.full(d.group.size, np.nan)
+    key = d.firm.astype(np.int64) * 2 + d.group
+    uniq, inv = np.unique(key, return_inverse=True)
+    ok = ~np.isnan(v)
+    total = np.bincount(inv, weights=np.where(ok, v, 0.0), minlength=uniq.size)
+    count = np.bincount(inv, weights=ok.astype(float), minlength=uniq.size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.round(total / count, 10)
+    n = uniq.size
+    return Sample(group=(uniq % 2).astype(np.int8), labels=d.labels,
+                  codes=np.where(np.isnan(means), -1, 0), levels=[], values=means,
+                  outcome=d.outcome, firm=uniq // 2, year=np.zeros(n), declared=False)
+
+
+def run_comparison(d: Sample, spec: dict[str, Any], *, scope: str, alpha: float,
                    years: Iterable[int] = (), choice: tuple[str, str] | None = None,
-                   unavailable: str = "") -> dict[str, Any]:
-    """Run one comparison of a test spec on a subset (one year, or all years when pooled).
+                   binary: bool = False, memo: dict[bytes, Any] | None = None,
+                   ) -> dict[str, Any]:
+    """Run one comparison of a test spec on one subset's :class:`Sample`.
 
-    ``data`` holds the subset's rows with the spec's variables. ``choice`` = (test, reason)
-    fixes the test of an ``auto`` spec (see :func:`auto_choice`); without it an ``auto`` spec
-    decides on this subset's normality alone. ``unavailable`` names a variable the whole panel
-    lacks (the comparison is then not estimable, with that reason).
+    ``scope`` is ``year`` or ``pooled`` (all years: the entry's pooled test, a firm-clustered
+    logit with year dummies, for binary outcomes; firm means for metric ones). ``choice`` =
+    (test, reason) fixes the test of an ``auto`` spec (see :func:`auto_choice`); without it an
+    ``auto`` spec decides on this subset's normality alone. ``binary`` says the outcome is
+    boolean. ``memo`` caches normality tests of identical samples across comparisons.
 
-    Returns a dict with ``rows`` (the test function's tidy rows with a ``role`` column), ``test``,
+    Returns a dict with ``rows`` (the test's rows, each with its role appended), ``test``,
     ``test_reason``, ``n_group1``, ``n_group2`` and ``observed_direction``.
     """
-    g = spec["group"]
-    var, levels = g["variable"], list(g["levels"])
-    labels = group_labels(g)
-    outcome = spec["outcome"]
     kind = spec["test"]
-    base = {"test": kind, "test_reason": "", "n_group1": 0, "n_group2": 0,
-            "observed_direction": ""}
-
-    decides = registry.entry(kind).decides if kind in registry.REGISTRY else "test"
-    if unavailable:
-        return base | {"rows": _not_estimable(decides, f"variable {unavailable!r} is not "
-                                              "available in this panel").assign(role="test")}
-    empty = [v for v in (outcome, var) if v not in data.columns or data[v].isna().all()]
-    if empty:
-        return base | {"rows": _not_estimable(decides, f"variable {empty[0]!r} has no observed "
-                                              "values in this subset").assign(role="test")}
-    if "_group" in data.columns:
-        sub = data
-    else:
-        sub = data[data[var].isin(levels)].copy()
-        sub["_group"] = sub[var].map(dict(zip(levels, labels, strict=True))).astype(object)
-    binary_outcome = pd.api.types.is_bool_dtype(sub[outcome])
-
-    # pooled scope: the entry's pooled test (a firm-clustered logit with year dummies for
-    # binary outcomes), or the same test on firm means for metric outcomes
+    labels = d.labels
     why = ""
     if scope == "pooled":
         pooled = registry.entry(kind).pooled_test if kind in registry.REGISTRY else ""
-        if binary_outcome or pooled:
+        if binary or pooled:
             kind = pooled or "logit"
             why = "pooled over years: logit with year dummies, standard errors clustered by firm"
         else:
-            keep = ["firm_id", "_group"]
-            sub = sub.groupby(keep, observed=True, sort=True)[outcome].mean().reset_index()
+            d = _firm_means(d)
             why = "pooled over years: firm means over the years"
     if kind == "auto" or "metric" in registry.entry(kind).outcomes:
-        normal, note = normality_choice(sub[outcome], sub["_group"], labels, alpha)
+        x1, x2, _ = d.split()
+        normal, note = normality_choice([x1, x2], labels, alpha, memo=memo)
         if kind == "auto" and choice is not None:
             kind = choice[0]
             here = "normal" if normal else note.removeprefix("not normal: ")
@@ -95,40 +95,28 @@ def run_comparison(data: pd.DataFrame, spec: dict[str, Any], *, scope: str, alph
     elif not why:
         why = registry.entry(kind).why
 
-    present = sub[outcome].notna().to_numpy()
-    grp = sub["_group"].to_numpy()
-    n1 = int((present & (grp == labels[0])).sum())
-    n2 = int((present & (grp == labels[1])).sum())
-    out = base | {"test": kind, "test_reason": why, "n_group1": n1, "n_group2": n2}
-
+    present = d.codes >= 0
+    n1, n2 = int((present & (d.group == 0)).sum()), int((present & (d.group == 1)).sum())
     entry = registry.entry(kind)
-    comp = entry.compare(sub, outcome, labels, spec, pooled=scope == "pooled", years=years)
+    comp = entry.compare(d, spec, pooled=scope == "pooled", years=list(years))
     rows = comp.rows
     if comp.note:
-        out["test_reason"] = "; ".join(filter(None, [out["test_reason"], comp.note]))
+        why = "; ".join(filter(None, [why, comp.note]))
     focus = registry.focus_name(labels[0])
     primary = _pick(rows, comp.decides, comp.decides_term or None)
     eff = entry.effect
     effect = next((i for name in (eff.statistic, *eff.fallbacks)
                    if (i := _pick(rows, name, focus if eff.term == "focus" else None))
                    is not None), None)
-    d = _pick(rows, entry.direction, focus if entry.direction_term == "focus" else None)
-    direction = (registry.sign(rows.at[d, "value"]) if d is not None
-                 and rows.at[d, "status"] == "ok" else "")
-    role = np.full(len(rows), "detail", dtype=object)
-    if effect is not None:
-        role[effect] = "effect"
-    if primary is not None:
-        role[primary] = "test"
-        rows = rows.assign(role=role)
-    else:
-        rows = pd.concat([rows.assign(role=role),
-                          _not_estimable("test", "no test statistic was produced")
-                          .assign(role="test")], ignore_index=True)
-    ok = primary is not None and rows.at[primary, "status"] == "ok"
-    out["rows"] = rows
-    out["observed_direction"] = direction if ok else ""
-    return out
+    di = _pick(rows, entry.direction, focus if entry.direction_term == "focus" else None)
+    direction = registry.sign(rows[di][2]) if di is not None and rows[di][7] == "ok" else ""
+    out_rows = [(*r, "test" if i == primary else "effect" if i == effect else "detail")
+                for i, r in enumerate(rows)]
+    if primary is None:
+        out_rows.append((*_not_estimable("test", "no test statistic was produced"), "test"))
+    ok = primary is not None and rows[primary][7] == "ok"
+    return {"rows": out_rows, "test": kind, "test_reason": why, "n_group1": n1, "n_group2": n2,
+            "observed_direction": direction if ok else ""}
 
 
 # --------------------------------------------------------------------------- engine
@@ -139,49 +127,104 @@ def _population_text(pop: dict[str, Any] | None) -> str:
 
 
 def _levels_of(col: pd.Series) -> list[Any]:
-    """Stratum levels: the categories of a categorical, else the sorted observed values."""
+    """Levels of a column: the categories of a categorical, else the sorted observed values."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         return list(col.cat.categories)
-    return sorted(col.dropna().unique())
+    return sorted(col.dropna().unique().tolist(), key=lambda v: (not _is_num(v), v))
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, bool | int | float | np.bool_ | np.integer | np.floating)
+
+
+class _Columns:
+    """Panel columns as arrays, converted once per panel and shared by every spec."""
+
+    def __init__(self, panel: pd.DataFrame) -> None:
+        self.panel = panel
+        self.year = panel["year"].to_numpy(dtype=float, na_value=np.nan)
+        self.firm = (pd.factorize(panel["firm_id"])[0] if "firm_id" in panel
+                     else np.arange(len(panel)))
+        self._masks: dict[tuple[str, tuple[Any, ...]], np.ndarray] = {}
+        self._outcomes: dict[str, tuple[Any, ...]] = {}
+
+    def isin(self, var: str, values: Iterable[Any]) -> np.ndarray:
+        """Rows whose ``var`` is one of ``values`` (missing never matches)."""
+        key = (var, tuple(values))
+        if key not in self._masks:
+            self._masks[key] = self.panel[var].isin(list(key[1])).to_numpy(
+                dtype=bool, na_value=False)
+        return self._masks[key]
+
+    def outcome(self, var: str) -> tuple[Any, ...]:
+        """(binary, declared, levels, codes, values) of an outcome column."""
+        if var not in self._outcomes:
+            col = (self.panel[var] if var in self.panel
+                   else pd.Series(np.nan, index=self.panel.index))
+            binary = pd.api.types.is_bool_dtype(col)
+            numeric = binary or pd.api.types.is_numeric_dtype(col)
+            values = col.to_numpy(dtype=float, na_value=np.nan) if numeric else None
+            levels = _levels_of(col)
+            if values is not None and not isinstance(col.dtype, pd.CategoricalDtype):
+                # numbers and booleans: codes by position among the sorted observed values
+                present = ~np.isnan(values)
+                codes = np.full(len(col), -1, dtype=np.int64)
+                codes[present] = np.searchsorted(np.asarray(levels, dtype=float),
+                                                 values[present])
+            elif levels:
+                codes = pd.Categorical(col, categories=levels).codes.astype(np.int64)
+            else:
+                codes = np.full(len(col), -1, dtype=np.int64)
+            self._outcomes[var] = (binary, isinstance(col.dtype, pd.CategoricalDtype), levels,
+                                   codes, values)
+        return self._outcomes[var]
 
 
 class _SpecData:
-    """A spec's variables extracted once from the panel, with masks the units slice by.
+    """A spec's variables as arrays over its cases.
 
-    Every unit (year x stratum, or pooled x stratum) is a boolean mask over the spec's rows
-    (population filter applied, both group levels only); slicing a small frame by position is
-    the only pandas work per comparison.
+    The cases are the panel rows that pass the population filter and belong to one of the two
+    groups; every unit (a year or all years, within a stratum) is a boolean mask over them.
     """
 
-    def __init__(self, panel: pd.DataFrame, spec: dict[str, Any]) -> None:
+    def __init__(self, cols: _Columns, spec: dict[str, Any]) -> None:
+        panel = cols.panel
         g = spec["group"]
         var, levels = g["variable"], list(g["levels"])
         self.labels = group_labels(g)
-        pop = spec.get("population") or {}
-        wanted = [spec["outcome"], var, "firm_id", "year", spec.get("strata") or "",
-                  *pop, *(spec.get("controls") or [])]
-        cols = [c for c in dict.fromkeys(wanted) if c and c in panel.columns]
-        frame = panel[cols]
-        keep = np.ones(len(frame), dtype=bool)
-        for v, allowed in pop.items():
-            if v in frame.columns:
-                keep &= frame[v].isin(allowed).to_numpy(dtype=bool, na_value=False)
-        self.population = keep.copy()
-        code = np.full(len(frame), -1, dtype=np.int8)
-        if var in frame.columns:
+        keep = np.ones(len(panel), dtype=bool)
+        for v, allowed in (spec.get("population") or {}).items():
+            if v in panel.columns:
+                keep &= cols.isin(v, allowed)
+        code = np.full(len(panel), -1, dtype=np.int8)
+        if var in panel.columns:
             for i, lv in enumerate(levels):
-                code[frame[var].isin([lv]).to_numpy(dtype=bool, na_value=False)] = i
-        self.in_groups = keep & (code >= 0)
-        self.frame = frame
-        self.group = np.array(self.labels, dtype=object)[np.maximum(code, 0)]
-        self.year = frame["year"].to_numpy(dtype=float, na_value=np.nan)
+                code[cols.isin(var, [lv])] = i
+        idx = np.flatnonzero(keep & (code >= 0))
+        self.group = code[idx]
+        self.year = cols.year[idx]
+        self.firm = cols.firm[idx]
+        self.outcome = spec["outcome"]
+        self.binary, self.declared, self.levels, codes, values = cols.outcome(self.outcome)
+        self.codes = codes[idx]
+        self.values = None if values is None else values[idx]
+        strata = spec.get("strata")
+        self.strata = None
+        if strata and strata in panel.columns:
+            col = panel[strata]
+            self.strata = [(lv, cols.isin(strata, [lv])[idx]) for lv in _levels_of(col)]
+        controls = [c for c in spec.get("controls") or [] if c in panel.columns]
+        self.extra = panel[controls].iloc[idx].reset_index(drop=True) if controls else None
 
-    def subset(self, mask: np.ndarray) -> pd.DataFrame:
-        """The rows of ``mask`` in both groups, with their ``_group`` label."""
-        idx = np.flatnonzero(mask & self.in_groups)
-        sub = self.frame.take(idx)
-        sub.insert(len(sub.columns), "_group", self.group[idx])
-        return sub
+    def sample(self, mask: np.ndarray) -> Sample:
+        """The :class:`Sample` of the cases in ``mask``."""
+        idx = np.flatnonzero(mask)
+        extra = self.extra.iloc[idx].reset_index(drop=True) if self.extra is not None else None
+        return Sample(group=self.group[idx], labels=self.labels, codes=self.codes[idx],
+                      levels=self.levels, declared=self.declared,
+                      values=None if self.values is None else self.values[idx],
+                      outcome=self.outcome, firm=self.firm[idx], year=self.year[idx],
+                      extra=extra)
 
 
 def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = "all",
@@ -212,57 +255,42 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
     years = sorted(int(y) for y in panel["year"].dropna().unique())
     synthetic = bool(panel["synthetic"].any()) if "synthetic" in panel else False
     absent = {c for c in panel.columns if panel[c].isna().all()}
-    frames: list[pd.DataFrame] = []
+    rows: list[tuple[Any, ...]] = []
     contexts: list[dict[str, Any]] = []
+    owner: list[int] = []
+    cols = _Columns(panel)
+    memo: dict[bytes, tuple[dict[str, Any], dict[str, Any]]] = {}
     for hyp, h in specs["hypotheses"].items():
         if only is not None and hyp not in only:
             continue
         for spec in h["tests"]:
-            d = _SpecData(panel, spec)
+            d = _SpecData(cols, spec)
             g, labels = spec["group"], d.labels
             pop = spec.get("population") or {}
             pop_missing = [v for v in pop if v not in panel.columns]
             strata_var = spec.get("strata")
             unavailable = next((v for v in (spec["outcome"], g["variable"])
                                 if v not in panel.columns or v in absent), "")
-            year_masks = {y: d.population & (d.year == y) for y in years}
+            every = np.ones(d.group.size, dtype=bool)
+            year_masks = {y: d.year == y for y in years}
             units: list[tuple[str, Any, np.ndarray]] = []
             for scope in scopes:
                 if scope == "year":
                     units += [("year", y, year_masks[y]) for y in years]
                 elif scope == "pooled":
-                    units.append(("pooled", pd.NA, d.population))
-            has_strata = bool(strata_var) and strata_var in d.frame.columns
-            stratum_levels: list[tuple[Any, np.ndarray]] = [("", np.ones(len(d.frame), bool))]
-            if has_strata:
-                col = d.frame[strata_var]
-                stratum_levels = [(lv, col.isin([lv]).to_numpy(dtype=bool, na_value=False))
-                                  for lv in _levels_of(col)]
-            choices: dict[Any, tuple[str, str]] = {}
+                    units.append(("pooled", pd.NA, every))
+            strata: list[tuple[Any, np.ndarray]] = d.strata or [("", every)]
+            choices: dict[str, tuple[str, str]] = {}
             if spec["test"] == "auto" and not pop_missing and not unavailable:
-                for lv, smask in stratum_levels:
-                    choices[str(lv)] = auto_choice(
-                        {y: d.subset(m & smask) for y, m in year_masks.items()}, spec, alpha)
+                for lv, smask in strata:
+                    by_year = {y: d.sample(m & smask).split()[:2] for y, m in year_masks.items()}
+                    choices[str(lv)] = auto_choice(by_year, labels, alpha, memo=memo)
             for scope, year, umask in units:
-                for level, smask in stratum_levels:
-                    if pop_missing:
-                        res = {"rows": _not_estimable(
-                            "test", f"population variable {pop_missing[0]!r} is not available "
-                            "in this panel").assign(role="test"), "test": spec["test"],
-                            "test_reason": "", "n_group1": 0, "n_group2": 0,
-                            "observed_direction": ""}
-                    elif strata_var and not has_strata:
-                        res = {"rows": _not_estimable(
-                            "test", f"stratum variable {strata_var!r} is not available in this "
-                            "panel").assign(role="test"), "test": spec["test"],
-                            "test_reason": "", "n_group1": 0, "n_group2": 0,
-                            "observed_direction": ""}
-                    else:
-                        res = run_comparison(d.subset(umask & smask), spec, scope=scope,
-                                             alpha=alpha, years=years,
-                                             choice=choices.get(str(level)),
-                                             unavailable=unavailable)
-                    rows = res["rows"]
+                for level, smask in strata:
+                    res = _unit(d, spec, scope=scope, mask=umask & smask, alpha=alpha,
+                                years=years, choice=choices.get(str(level)), memo=memo,
+                                pop_missing=pop_missing, unavailable=unavailable,
+                                strata_missing=bool(strata_var) and d.strata is None)
                     ctx = {
                         "sample": sample, "hypothesis": hyp, "spec_id": spec["id"],
                         "verdict_role": spec.get("verdict", "primary"), "scope": scope,
@@ -277,17 +305,53 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
                         "observed_direction": res["observed_direction"],
                         "synthetic": synthetic,
                     }
-                    frames.append(rows)
+                    owner += [len(contexts)] * len(res["rows"])
+                    rows += res["rows"]
                     contexts.append(ctx)
-    if not frames:
+    if not rows:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)
-    sizes = np.array([len(f) for f in frames])
-    context = pd.DataFrame(contexts).iloc[np.repeat(np.arange(len(frames)), sizes)]
-    out = pd.concat([out, context.reset_index(drop=True)], axis=1)
+    cols = list(zip(*rows, strict=True))
+    out = pd.DataFrame({name: np.array(col, dtype=float) if name in _NUMERIC
+                        else np.array(col, dtype=object)
+                        for name, col in zip([*STAT_COLUMNS, "role"], cols, strict=True)})
+    context = pd.DataFrame(contexts).iloc[owner].reset_index(drop=True)
+    out = pd.concat([out, context], axis=1)
     out["year"] = out["year"].astype("Int64")
     out = adjust_p(out)
     return out[RESULT_COLUMNS].reset_index(drop=True)
+
+
+_NUMERIC = frozenset(("value", "df", "p", "ci_low", "ci_high"))
+
+
+def _unit(d: _SpecData, spec: dict[str, Any], *, scope: str, mask: np.ndarray, alpha: float,
+          years: list[int], choice: tuple[str, str] | None, pop_missing: list[str],
+          unavailable: str, strata_missing: bool, memo: dict[bytes, Any] | None = None,
+          ) -> dict[str, Any]:
+    """One comparison, or the reason it cannot be run."""
+    kind = spec["test"]
+    decides = registry.entry(kind).decides if kind in registry.REGISTRY else "test"
+    why = ""
+    if pop_missing:
+        decides, why = "test", (f"population variable {pop_missing[0]!r} is not available in "
+                                "this panel")
+    elif strata_missing:
+        decides, why = "test", (f"stratum variable {spec['strata']!r} is not available in this "
+                                "panel")
+    elif unavailable:
+        why = f"variable {unavailable!r} is not available in this panel"
+    else:
+        sample = d.sample(mask)
+        if sample.group.size == 0:
+            why = (f"no cases of either group ({', '.join(map(repr, d.labels))}) in this "
+                   "subset")
+        elif not (sample.codes >= 0).any():
+            why = f"variable {spec['outcome']!r} has no observed values in this subset"
+        else:
+            return run_comparison(sample, spec, scope=scope, alpha=alpha, years=years,
+                                  choice=choice, binary=d.binary, memo=memo)
+    return {"rows": [(*_not_estimable(decides, why), "test")], "test": kind, "test_reason": "",
+            "n_group1": 0, "n_group2": 0, "observed_direction": ""}
 
 
 def adjust_p(results: pd.DataFrame) -> pd.DataFrame:
@@ -298,15 +362,19 @@ def adjust_p(results: pd.DataFrame) -> pd.DataFrame:
     primary tests' adjusted p.
     """
     out = results.copy()
-    out["p_holm"] = np.nan
-    out["p_bh"] = np.nan
-    test = (out["role"] == "test") & out["p"].notna() & (out["status"] == "ok")
+    p = out["p"].to_numpy(dtype=float)
+    test = np.flatnonzero((out["role"] == "test").to_numpy() & ~np.isnan(p)
+                          & (out["status"] == "ok").to_numpy())
     holm_keys = ["sample", "hypothesis", "scope"] + (
         ["verdict_role"] if "verdict_role" in out else [])
     for keys, method, column in ((holm_keys, holm, "p_holm"),
                                  (["sample", "scope"], benjamini_hochberg, "p_bh")):
-        for _, idx in out[test].groupby(keys, sort=True).groups.items():
-            out.loc[idx, column] = method(out.loc[idx, "p"].to_numpy(dtype=float))
+        adjusted = np.full(len(out), np.nan)
+        families: dict[tuple[Any, ...], list[int]] = {}
+        for i, key in zip(test, zip(*(out[k].to_numpy()[test] for k in keys), strict=True),
+                          strict=True):
+            families.setdefault(key, []).append(int(i))
+        for members in families.values():
+            adjusted[members] = method(p[members])
+        out[column] = adjusted
     return out
-
-

@@ -79,6 +79,8 @@ def _fmt_value(v: float) -> str:
 
 def _clean(x: Iterable[Any] | np.ndarray | pd.Series) -> np.ndarray:
     """Float array without missing values (NaN / None / pd.NA dropped)."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return x[~np.isnan(x)]
     s = pd.Series(x) if not isinstance(x, pd.Series) else x
     s = pd.to_numeric(s, errors="raise")
     arr = s.to_numpy(dtype=float, na_value=np.nan)

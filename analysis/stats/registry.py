@@ -95,10 +95,41 @@ class TableSpec:
 
 
 @dataclass
+class Sample:
+    """One comparison's cases as arrays, the input of every ``compare`` adapter.
+
+    ``group`` is 0 for the first label and 1 for the second. The outcome is given twice:
+    ``codes`` index ``levels`` (-1 = missing; the observed levels in sorted order, or the
+    categories of a categorical outcome, then ``declared``), and ``values`` are its numbers
+    (NaN = missing; booleans as 0/1; None for a non-numeric outcome). ``firm`` holds firm codes,
+    ``year`` the years, and ``extra`` a frame of the spec's control variables (None without
+    controls).
+    """
+
+    group: np.ndarray
+    labels: list[str]
+    codes: np.ndarray
+    levels: list[Any]
+    values: np.ndarray | None
+    outcome: str
+    firm: np.ndarray
+    year: np.ndarray
+    declared: bool = False
+    extra: pd.DataFrame | None = None
+
+    def split(self) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """The non-missing values of each group, and each group's number of cases."""
+        v = self.values if self.values is not None else np.full(self.group.size, np.nan)
+        ok = ~np.isnan(v)
+        g0, g1 = self.group == 0, self.group == 1
+        return v[ok & g0], v[ok & g1], [int(g0.sum()), int(g1.sum())]
+
+
+@dataclass
 class Comparison:
     """What a test's ``compare`` adapter returns to the engine for one comparison."""
 
-    rows: pd.DataFrame
+    rows: list[Any]
     decides: str
     decides_term: str = ""
     note: str = ""
@@ -228,39 +259,50 @@ def entry(name: str) -> TestEntry:
 
 
 # --------------------------------------------------------------------------- adapters
-# A ``compare`` adapter receives the comparison's rows with a ``_group`` column holding the two
-# group labels, the outcome column name, the two labels (first, second) and the spec; it calls
-# the test's function and says which row decides.
+# A ``compare`` adapter receives one comparison's :class:`Sample` and the spec, calls the test's
+# array-level core and says which row decides. It builds no DataFrame.
 
 
-def _compare_crosstab(sub: pd.DataFrame, outcome: str, labels: list[str],
-                      spec: Mapping[str, Any], **_: Any) -> Comparison:
-    from analysis.stats.contingency import crosstab
+def _compare_crosstab(d: Sample, spec: Mapping[str, Any], **_: Any) -> Comparison:
+    from analysis.stats.contingency import crosstab_rows
 
-    rows = crosstab(sub, "_group", outcome, row_order=labels,
-                    positive=spec.get("positive", True))
-    small = rows.loc[rows["statistic"] == "cells_expected_lt5", "value"]
-    fisher = rows.loc[rows["statistic"] == "fisher_exact", "status"]
-    if (len(small) and small.iloc[0] > 0 and len(fisher) and fisher.iloc[0] == "ok"
+    valid = d.codes >= 0
+    n_levels = len(d.levels)
+    counts = np.bincount(d.group[valid] * n_levels + d.codes[valid],
+                         minlength=2 * n_levels).reshape(2, n_levels)
+    keep = np.ones(n_levels, bool) if d.declared else counts.sum(axis=0) > 0
+    c_levels = [lv for lv, k in zip(d.levels, keep, strict=True) if k]
+    positive = spec.get("positive", True)
+    if d.declared and positive not in c_levels:
+        raise ValueError(f"positive={positive!r} is not a level of {d.outcome!r}: {c_levels!r}")
+    rows = crosstab_rows(counts[:, keep], d.labels, c_levels, n_missing=int((~valid).sum()),
+                         row="_group", col=d.outcome, positive=positive,
+                         exact=bool(spec.get("exact", False)))
+    stat = {r[0]: r for r in rows}
+    small, fisher = stat.get("cells_expected_lt5"), stat.get("fisher_exact")
+    if (small is not None and small[2] > 0 and fisher is not None and fisher[7] == "ok"
             and spec.get("small_expected", "fisher") == "fisher"):
         return Comparison(rows, "fisher_exact",
-                          note=f"{int(small.iloc[0])} cell(s) with expected count < 5: "
+                          note=f"{int(small[2])} cell(s) with expected count < 5: "
                                "Fisher's exact test decides")
     return Comparison(rows, "pearson_chi2")
 
 
-def _compare_mann_whitney(sub: pd.DataFrame, outcome: str, labels: list[str],
-                          spec: Mapping[str, Any], **_: Any) -> Comparison:
-    from analysis.stats.nonparametric import mann_whitney
+def _compare_mann_whitney(d: Sample, spec: Mapping[str, Any], **_: Any) -> Comparison:
+    from analysis.stats.nonparametric import mann_whitney_rows
 
-    return Comparison(mann_whitney(sub, outcome, "_group", groups=tuple(labels)), "z")
+    x1, x2, had = d.split()
+    rows = mann_whitney_rows(x1, x2, d.labels, dv=d.outcome, had=had,
+                             n_missing=sum(had) - x1.size - x2.size)
+    return Comparison(rows, "z")
 
 
-def _compare_welch(sub: pd.DataFrame, outcome: str, labels: list[str],
-                   spec: Mapping[str, Any], **_: Any) -> Comparison:
-    from analysis.stats.parametric import welch_t
+def _compare_welch(d: Sample, spec: Mapping[str, Any], **_: Any) -> Comparison:
+    from analysis.stats.parametric import welch_t_rows
 
-    return Comparison(welch_t(sub, outcome, "_group", groups=tuple(labels)), "t")
+    x1, x2, had = d.split()
+    return Comparison(welch_t_rows(x1, x2, d.labels, n_missing=sum(had) - x1.size - x2.size),
+                      "t")
 
 
 def focus_name(label: str) -> str:
@@ -268,38 +310,59 @@ def focus_name(label: str) -> str:
     return "is_" + re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
 
 
-def _compare_logit(sub: pd.DataFrame, outcome: str, labels: list[str],
-                   spec: Mapping[str, Any], *, pooled: bool = False,
+def _compare_logit(d: Sample, spec: Mapping[str, Any], *, pooled: bool = False,
                    years: list[int] | None = None, **_: Any) -> Comparison:
-    from analysis.stats.regression import logistic_regression
+    from analysis.stats.regression import _design, logistic_rows
 
-    sub = sub.copy()
-    focus = focus_name(labels[0])
-    sub[focus] = (sub["_group"] == labels[0]).astype(float)
-    y = sub[outcome]
-    if pd.api.types.is_bool_dtype(y):
-        sub["_y"] = (y == spec.get("positive", True)).astype(float).where(y.notna())
-    else:
-        sub["_y"] = y
-    controls = [c for c in spec.get("controls", []) if c in sub.columns]
-    categorical = dict(spec.get("categorical") or {})
-    dropped = []
-    for c in list(controls):
-        if sub[c].nunique(dropna=True) < 2:
-            controls.remove(c)
-            categorical.pop(c, None)
-            dropped.append(c)
-    note = f"controls dropped (constant in this subset): {dropped}" if dropped else ""
-    cluster = None
-    if pooled:
-        yrs = sorted(years or [])
-        if len(yrs) > 1:
-            sub["year_"] = sub["year"].astype(int).astype(str)
-            controls.append("year_")
-            categorical["year_"] = str(yrs[0])
-        cluster = "firm_id"
-    rows = logistic_regression(sub, "_y", [focus, *controls], categorical=categorical,
-                               cluster=cluster)
+    focus = focus_name(d.labels[0])
+    if d.values is None:
+        raise ValueError(f"outcome {d.outcome!r} must be boolean or coded 0/1")
+    positive = spec.get("positive", True)
+    is_bool = all(isinstance(v, bool | np.bool_) for v in d.levels)
+    y = (d.values == float(positive)).astype(float) if is_bool else d.values.copy()
+    y[np.isnan(d.values)] = np.nan
+    bad = set(np.unique(y[~np.isnan(y)]).tolist()) - {0.0, 1.0}
+    if bad:
+        raise ValueError(f"outcome {d.outcome!r} must be boolean or coded 0/1; found "
+                         f"{sorted(bad)[0]!r}")
+    columns = [(d.group == 0).astype(float)]
+    terms, labels, problems, note = [focus], {focus: f"{focus} = 1"}, [], ""
+    valid = ~np.isnan(y)
+    controls = [c for c in spec.get("controls", []) if d.extra is not None and c in d.extra]
+    if controls:
+        extra = d.extra
+        categorical = {c: r for c, r in (spec.get("categorical") or {}).items()}
+        dropped = [c for c in controls if extra[c].nunique(dropna=True) < 2]
+        if dropped:
+            note = f"controls dropped (constant in this subset): {dropped}"
+            controls = [c for c in controls if c not in dropped]
+            categorical = {c: r for c, r in categorical.items() if c not in dropped}
+        valid &= extra[controls].notna().all(axis=1).to_numpy()
+        if controls:
+            xc, tc, lc, problems = _design(extra.loc[valid], controls, categorical)
+            columns = [columns[0][valid], *xc[:, :-1].T]
+            terms += tc[:-1]
+            labels.update(lc)
+    if not controls:
+        columns = [columns[0][valid]]
+    year = d.year[valid]
+    if pooled and len(years or []) > 1:
+        ref = str(sorted(years)[0])
+        observed = sorted({str(int(v)) for v in year})
+        if ref not in observed:
+            problems.append(f"reference level {ref!r} of 'year_' has no observations in this "
+                            "subset")
+        for lv in observed:
+            if lv != ref:
+                columns.append((year == int(lv)).astype(float))
+                terms.append(f"year_[{lv}]")
+                labels[f"year_[{lv}]"] = f"year_ = {lv}"
+    x = np.column_stack([*columns, np.ones(int(valid.sum()))])
+    terms.append("constant")
+    codes = np.unique(d.firm[valid], return_inverse=True)[1].reshape(-1) if pooled else None
+    rows = logistic_rows(y[valid], x, terms, labels=labels, problems=problems, outcome="_y",
+                         n_missing=int((~valid).sum()), cluster="firm_id" if pooled else None,
+                         cluster_codes=codes)
     return Comparison(rows, "wald", decides_term=focus, note=note)
 
 
