@@ -84,22 +84,11 @@ def _brunner_munzel_rows(x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STAT_COLUMNS)
 
 
-def _compare_brunner_munzel(d: Any, *args: Any, **_: Any) -> Comparison:
-    """The engine's call of a ``compare`` adapter (see analysis.stats.registry).
-
-    Written for both forms of the engine's call while it moves to arrays: one comparison's
-    cases as arrays (an object with ``split()``; the rows returned as tuples), or the cases as
-    rows with a ``_group`` column, the outcome, the two group labels and the spec (the rows
-    returned as a frame).
-    """
-    if hasattr(d, "split"):
-        x, y, _ = d.split()
-        rows = _brunner_munzel_rows(np.asarray(x, float), np.asarray(y, float))
-        return Comparison(list(rows.itertuples(index=False, name=None)), "brunner_munzel")
-    outcome, labels = args[0], args[1]
-    x = d.loc[d["_group"] == labels[0], outcome].dropna().to_numpy(dtype=float)
-    y = d.loc[d["_group"] == labels[1], outcome].dropna().to_numpy(dtype=float)
-    return Comparison(_brunner_munzel_rows(x, y), "brunner_munzel")
+def _compare_brunner_munzel(d: Any, spec: Any, **_: Any) -> Comparison:
+    """The ``compare`` adapter: one comparison's Sample in, rows as tuples out."""
+    x, y, _ = d.split()
+    rows = _brunner_munzel_rows(np.asarray(x, float), np.asarray(y, float))
+    return Comparison(list(rows.itertuples(index=False, name=None)), "brunner_munzel")
 
 
 def _bm_entry(**change: Any) -> registry.TestEntry:
@@ -337,3 +326,11 @@ def test_forest_axes_follow_the_registry_effects() -> None:
         assert "OR (crosstab) and Exp(B) (logit)" in caption
     finally:
         plt.close(fig)
+
+
+def test_auto_runs_the_registered_roles_and_a_second_role_holder_fails() -> None:
+    assert registry.auto_test(normal=True) == "welch_t"
+    assert registry.auto_test(normal=False) == "mann_whitney"
+    with pytest.raises(registry.RegistryError, match="already the role of 'mann_whitney'"):
+        register(_bm_entry(auto_when="not normal"))
+    assert BM not in REGISTRY

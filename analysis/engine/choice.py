@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from analysis.stats import registry
 from analysis.stats.normality import lilliefors, shapiro_wilk
 
 
@@ -45,11 +46,12 @@ def auto_choice(by_year: dict[int, tuple[np.ndarray, np.ndarray]], labels: list[
                 alpha: float, *, memo: dict[bytes, Any] | None = None) -> tuple[str, str]:
     """One test for every year of an ``auto`` spec (within one stratum).
 
-    ``by_year`` maps each year to the two groups' non-missing values. Welch's t-test when the
-    outcome is normal in both groups in every year (K-S Lilliefors and Shapiro-Wilk at
-    ``alpha``), otherwise Mann-Whitney for every year and the pooled scope, so that effect
-    sizes are comparable across years (the study tested normality first and then used one
-    family of tests).
+    ``by_year`` maps each year to the two groups' non-missing values. The registry's test for
+    normal outcomes (``auto_when = "normal"``: Welch's t-test) when the outcome is normal in
+    both groups in every year (K-S Lilliefors and Shapiro-Wilk at ``alpha``), otherwise its
+    test for non-normal outcomes (Mann-Whitney) for every year and the pooled scope, so that
+    effect sizes are comparable across years (the study tested normality first and then used
+    one family of tests).
     """
     failures = []
     for y, groups in by_year.items():
@@ -59,7 +61,8 @@ def auto_choice(by_year: dict[int, tuple[np.ndarray, np.ndarray]], labels: list[
             bad = [part.split(" (", 1)[0] for part in parts]
             failures.append(f"{y} [{', '.join(bad)}]")
     if not failures:
-        return "welch_t", ("auto: normal in both groups in every year -> welch_t for every "
-                           "year")
-    return "mann_whitney", ("auto: not normal in " + ", ".join(failures)
-                            + " -> mann_whitney for every year")
+        test = registry.auto_test(normal=True)
+        return test, f"auto: normal in both groups in every year -> {test} for every year"
+    test = registry.auto_test(normal=False)
+    return test, ("auto: not normal in " + ", ".join(failures)
+                  + f" -> {test} for every year")

@@ -88,7 +88,7 @@ def run_comparison(d: Sample, spec: dict[str, Any], *, scope: str, alpha: float,
             here = "normal" if normal else note.removeprefix("not normal: ")
             why = "; ".join(filter(None, [why, choice[1], f"this subset: {here}"]))
         elif kind == "auto":
-            kind = "welch_t" if normal else "mann_whitney"
+            kind = registry.auto_test(normal)
             why = "; ".join(filter(None, [why, f"auto: {note} -> {kind}"]))
         else:
             why = "; ".join(filter(None, [why, f"{registry.entry(kind).why} (normality: {note})"]))

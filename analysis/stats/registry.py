@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 SCALES = ("linear", "log")
+#: ``auto`` specs run the entry whose ``auto_when`` matches the normality pretests.
+AUTO_WHEN = ("", "normal", "not normal")
 #: The numeric fields of a statistic row a declarative table column can show.
 TABLE_FIELDS = ("value", "df", "p", "ci_low", "ci_high")
 
@@ -137,7 +139,23 @@ class Comparison:
 
 @dataclass(frozen=True)
 class TestEntry:
-    """Everything the engine, tables, figures and report need to know about one test."""
+    """Everything the engine, tables, figures and report need to know about one test.
+
+    ``name`` (the ``test:`` of a spec), ``label`` and ``family`` (its module); ``function``
+    (the tidy-frame function of :mod:`analysis.stats`) and ``compare`` (the engine's adapter:
+    a :class:`Sample` and the spec in, a :class:`Comparison` out); ``decides`` (the row whose p
+    decides significance; an adapter may name another, e.g. Fisher's exact test), ``direction``
+    (the row whose sign is the observed direction, of the group-1 term when ``direction_term``
+    is ``"focus"``) and ``direction_meaning``; ``effect`` (the effect-size row of summaries)
+    and ``forest`` (what forest plots draw); ``statistic_label`` and ``labels`` (printed names
+    of its rows); ``tables`` (its SPSS-style tables); ``methods`` (its sentence in the methods
+    section) and ``why`` (the "why this test" text of a configured test); ``outcomes`` (binary,
+    categorical, metric); ``pooled_test`` (the test that runs the pooled scope instead, "" for
+    the same test on firm means); ``auto_when`` ("normal" or "not normal": the test an
+    ``auto`` spec runs after the normality pretests).
+    """
+
+    __test__ = False  # a registry entry, not a pytest test class
 
     name: str
     label: str
@@ -155,6 +173,7 @@ class TestEntry:
     why: str
     outcomes: tuple[str, ...]
     pooled_test: str = ""
+    auto_when: str = ""
     direction_term: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -225,6 +244,10 @@ def check_entry(e: TestEntry) -> list[str]:
                                     f"{TABLE_FIELDS}")
     if not e.outcomes or set(e.outcomes) - {"binary", "categorical", "metric"}:
         problems.append("`outcomes` must list binary, categorical and/or metric")
+    if e.auto_when not in AUTO_WHEN:
+        problems.append(f"`auto_when` is {e.auto_when!r}, not one of {AUTO_WHEN}")
+    if e.auto_when and "metric" not in e.outcomes:
+        problems.append("`auto_when` is for tests of metric outcomes")
     if e.name and not re.fullmatch(r"[a-z][a-z0-9_]*", e.name):
         problems.append(f"name {e.name!r} must be lower_snake_case")
     return problems
@@ -238,11 +261,23 @@ def register(e: TestEntry) -> TestEntry:
     problems = check_entry(e)
     if e.name in REGISTRY:
         problems.append(f"a test named {e.name!r} is already registered")
+    taken = [n for n, o in REGISTRY.items() if e.auto_when and o.auto_when == e.auto_when]
+    if taken:
+        problems.append(f"`auto_when` {e.auto_when!r} is already the role of {taken[0]!r}")
     if problems:
         raise RegistryError(f"test {e.name or '?'!r} cannot be registered: "
                             + "; ".join(problems))
     REGISTRY[e.name] = e
     return e
+
+
+def auto_test(normal: bool) -> str:
+    """The test an ``auto`` spec runs: the entry for normal, or for non-normal, outcomes."""
+    want = "normal" if normal else "not normal"
+    for name, e in REGISTRY.items():
+        if e.auto_when == want:
+            return name
+    raise RegistryError(f"no registered test has auto_when = {want!r}")
 
 
 def entry(name: str) -> TestEntry:
@@ -415,7 +450,7 @@ def _build() -> None:
                  "correction, exact p for small samples), with r = Z/√N and the rank-biserial "
                  "correlation as effect sizes."),
         why="configured: mann_whitney",
-        outcomes=("metric",),
+        outcomes=("metric",), auto_when="not normal",
         labels={"z": "Z", "r": "r", "mann_whitney_u": "U"},
     ))
     register(TestEntry(
@@ -430,7 +465,7 @@ def _build() -> None:
         methods=("Metric outcomes that were normal in both groups were compared with Welch's "
                  "unequal-variance t-test, with Hedges' g as the effect size."),
         why="configured: welch_t",
-        outcomes=("metric",),
+        outcomes=("metric",), auto_when="normal",
         labels={"t": "t", "hedges_g": "Hedges g"},
     ))
     register(TestEntry(
