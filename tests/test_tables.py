@@ -115,6 +115,12 @@ def logit_rows() -> pd.DataFrame:
         _stat("omnibus_chi2", 3.8765, df=3, p=0.2751),
         _stat("cox_snell_r2", 0.0113), _stat("nagelkerke_r2", 0.0151),
         _stat("hosmer_lemeshow", 0.4321, df=4, p=0.9797),
+        _stat("hl_observed_0", 80, term="1"), _stat("hl_expected_0", 79.512, term="1"),
+        _stat("hl_observed_1", 91, term="1"), _stat("hl_expected_1", 91.488, term="1"),
+        _stat("hl_total", 171, term="1"),
+        _stat("hl_observed_0", 82, term="2"), _stat("hl_expected_0", 82.488, term="2"),
+        _stat("hl_observed_1", 89, term="2"), _stat("hl_expected_1", 88.512, term="2"),
+        _stat("hl_total", 171, term="2"),
         _stat("classification", 60, term="observed=0|predicted=0"),
         _stat("classification", 102, term="observed=0|predicted=1"),
         _stat("classification", 44, term="observed=1|predicted=0"),
@@ -289,7 +295,8 @@ def test_mann_whitney_tables(results: pd.DataFrame) -> None:
     assert row["Wilcoxon W"] == "2941.250"
     assert row["Z"] == "-2.023"
     assert row["Asymp. Sig. (2-tailed)"] == ".043"
-    assert row["Exact Sig. (2-tailed)"] == "–"  # not computed: shown as a dash, not blank
+    assert row["Exact Sig. [2*(1-tailed Sig.)]"] == "–"  # N > 40: SPSS prints none
+    assert row["Exact Sig. (ties)"] == "–"  # not computed: shown as a dash, not blank
     assert row["r"] == "-0.190"
     assert row["Rank-biserial"] == "-0.207"
     assert ts.raw["wilcoxon_w_group"].iloc[0] == "SME"
@@ -317,6 +324,15 @@ def test_logit_tables(results: pd.DataFrame) -> None:
     assert cls.iloc[0].tolist() == ["internationalized = 0", "60", "102", "37.0"]
     assert cls.iloc[1].tolist() == ["internationalized = 1", "44", "136", "75.6"]
     assert cls.iloc[2].tolist() == ["Overall Percentage", "", "", "57.3"]
+
+
+def test_hosmer_lemeshow_contingency_table(results: pd.DataFrame) -> None:
+    t = spss.logit_hl_contingency_table(results, "H1")
+    assert t.display.iloc[:, :6].values.tolist() == [
+        ["1", "80", "79.512", "91", "91.488", "171"], ["2", "82", "82.488", "89", "88.512", "171"]]
+    assert t.raw["total"].sum() == 342
+    assert [h for h, _ in t.header_groups][1:3] == ["internationalized = 0",
+                                                    "internationalized = 1"]
 
 
 def test_logit_separation_reason_once_per_panel() -> None:

@@ -383,16 +383,19 @@ def mw_test_statistics_table(results: pd.DataFrame, hypothesis: str, *,
                              test: str = "mann_whitney") -> Table:
     """SPSS "Test Statistics" of the Mann-Whitney test, one row per comparison.
 
-    Columns Mann-Whitney U, Wilcoxon W, Z, Asymp. Sig. (2-tailed), Exact Sig. (2-tailed),
-    r = Z/sqrt(N) and the rank-biserial correlation; one panel per spec x stratum, one row
-    per year and the pooled scope.
+    Columns Mann-Whitney U, Wilcoxon W, Z, Asymp. Sig. (2-tailed), SPSS's Exact Sig.
+    [2*(1-tailed Sig.)] (from the distribution not corrected for ties, N <= 40), the exact p
+    that accounts for ties, r = Z/sqrt(N) and the rank-biserial correlation; one panel per
+    spec x stratum, one row per year and the pooled scope.
     """
     res = results[results["hypothesis"] == hypothesis]
     raw_cols = [*CONTEXT_OUT, "mann_whitney_u", "wilcoxon_w", "wilcoxon_w_group", "z",
-                "asymp_sig_2tailed", "exact_sig_2tailed", "r", "rank_biserial",
+                "asymp_sig_2tailed", "exact_sig_spss", "exact_sig_2tailed", "r",
+                "rank_biserial",
                 "hodges_lehmann", "status", "reason"]
     disp_cols = ["Year", "Mann-Whitney U", "Wilcoxon W", "Z", "Asymp. Sig. (2-tailed)",
-                 "Exact Sig. (2-tailed)", "r", "Rank-biserial", "Note"]
+                 "Exact Sig. [2*(1-tailed Sig.)]", "Exact Sig. (ties)", "r", "Rank-biserial",
+                 "Note"]
     raw_rows, disp_rows, panels = [], [], []
     for ctx, rows in _comparisons(res, [test]):
         u, w, z = _get(rows, "mann_whitney_u"), _get(rows, "wilcoxon_w"), _get(rows, "z")
@@ -401,9 +404,12 @@ def mw_test_statistics_table(results: pd.DataFrame, hypothesis: str, *,
         why = _not_estimable_comparison(rows) or _reason(
             rows, ["mann_whitney_u", "z", "r", "rank_biserial"])
         ex_note = ex["reason"] if ex is not None and ex["status"] != "ok" else ""
+        sp = _get(rows, "exact_p_spss")
+        sp_note = "not computed" if sp is None else sp["reason"] if sp["status"] != "ok" else ""
         rec = {"mann_whitney_u": _val(u), "wilcoxon_w": _val(w),
                "wilcoxon_w_group": w["term"] if w is not None else "", "z": _val(z),
-               "asymp_sig_2tailed": _val(z, "p"), "exact_sig_2tailed": _val(ex, "p"),
+               "asymp_sig_2tailed": _val(z, "p"), "exact_sig_spss": _val(sp, "p"),
+               "exact_sig_2tailed": _val(ex, "p"),
                "r": _val(r), "rank_biserial": _val(rb), "hodges_lehmann": _val(hl),
                "status": "not estimable" if why else "ok", "reason": why}
         raw_rows.append(_ctx_out(ctx) | rec)
@@ -411,16 +417,21 @@ def mw_test_statistics_table(results: pd.DataFrame, hypothesis: str, *,
         disp_rows.append([_row_when(ctx), format_num(rec["mann_whitney_u"]),
                           format_num(rec["wilcoxon_w"]), format_num(rec["z"]),
                           format_p(rec["asymp_sig_2tailed"]),
+                          format_p(rec["exact_sig_spss"]) if not sp_note else "–",
                           format_p(rec["exact_sig_2tailed"]) if not ex_note else "–",
                           format_num(rec["r"]), format_num(rec["rank_biserial"]), note])
         panels.append(_spec_label(ctx))
-    notes = ["U = min(U1, U2) (SPSS); Wilcoxon W = rank sum of the smaller group; Z from the "
-             "tie-corrected normal approximation without continuity correction (Z <= 0 as SPSS "
-             "prints it); Exact Sig. only for small samples without ties ('–' otherwise); "
+    notes = ["U = min(U1, U2) (SPSS); Wilcoxon W = rank sum of the group with the smaller "
+             "mean rank (the group whose U SPSS prints); Z from the tie-corrected normal "
+             "approximation without continuity correction (Z <= 0 as SPSS prints it); Exact "
+             "Sig. [2*(1-tailed Sig.)] as SPSS prints it, from the distribution of U not "
+             "corrected for ties, for N <= 40 ('–' otherwise); Exact Sig. (ties): the exact "
+             "permutation p given the observed ties, for small samples without ties or when "
+             "requested ('–' otherwise); "
              "r = Z/sqrt(N) and the rank-biserial correlation are signed group 1 minus group 2 "
              "(positive: group 1 tends higher). " + P_NOTE,
-             _source(f"test = {test}; statistics mann_whitney_u, wilcoxon_w, z, exact_p, "
-                     "r, rank_biserial, hodges_lehmann")]
+             _source(f"test = {test}; statistics mann_whitney_u, wilcoxon_w, z, exact_p_spss, "
+                     "exact_p, r, rank_biserial, hodges_lehmann")]
     return _finish(f"{hypothesis}_mw_test_statistics",
                    _title(hypothesis, "Test Statistics (Mann-Whitney)", labels), raw_rows,
                    raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
@@ -704,6 +715,53 @@ def logit_classification_table(results: pd.DataFrame, hypothesis: str, *,
 
 
 
+def logit_hl_contingency_table(results: pd.DataFrame, hypothesis: str, *,
+                               labels: Mapping[str, str] | None = None,
+                               test: str = "logit") -> Table:
+    """SPSS "Contingency Table for Hosmer and Lemeshow Test": per risk group, observed and
+    expected counts of both outcomes and the group's total (one panel per comparison)."""
+    res = results[results["hypothesis"] == hypothesis]
+    raw_cols = [*CONTEXT_OUT, "group", "observed_0", "expected_0", "observed_1", "expected_1",
+                "total", "status", "reason"]
+    disp_cols = ["Group", "Observed", "Expected", "Observed", "Expected", "Total", "Note"]
+    raw_rows, disp_rows, panels = [], [], []
+    outcomes: list[str] = []
+    for ctx, rows in _comparisons(res, [test]):
+        groups = [str(t) for t in rows.loc[rows["statistic"] == "hl_total", "term"]]
+        why = _not_estimable_comparison(rows) or _reason(rows, ["hosmer_lemeshow"])
+        outcomes.append(str(ctx["outcome"]))
+        if not groups:
+            rec = {"group": "", "observed_0": math.nan, "expected_0": math.nan,
+                   "observed_1": math.nan, "expected_1": math.nan, "total": math.nan,
+                   "status": "not estimable", "reason": why or "no risk groups"}
+            raw_rows.append(_ctx_out(ctx) | rec)
+            disp_rows.append(["", "", "", "", "", "", f"not estimable: {rec['reason']}"])
+            panels.append(_panel_label(ctx))
+            continue
+        for grp in groups:
+            rec = {"group": grp}
+            for stat in ("observed_0", "expected_0", "observed_1", "expected_1", "total"):
+                rec[stat] = _val(_get(rows, f"hl_{stat}", grp))
+            rec |= {"status": "ok", "reason": ""}
+            raw_rows.append(_ctx_out(ctx) | rec)
+            disp_rows.append([grp, _int(rec["observed_0"]), format_num(rec["expected_0"]),
+                              _int(rec["observed_1"]), format_num(rec["expected_1"]),
+                              _int(rec["total"]), ""])
+            panels.append(_panel_label(ctx))
+    outcome = outcomes[0] if len(set(outcomes)) == 1 else "outcome"
+    groups_h = [("", 1), (f"{outcome} = 0", 2), (f"{outcome} = 1", 2), ("", 2)]
+    notes = ["Risk groups of the Hosmer-Lemeshow test in increasing order of predicted "
+             "probability; cases with the same covariate values are never split (SPSS's "
+             "grouping, docs/statistics.md).",
+             _source(f"test = {test}; statistics hl_observed_0, hl_expected_0, hl_observed_1, "
+                     "hl_expected_1, hl_total")]
+    return _finish(f"{hypothesis}_logit_hl_contingency",
+                   _title(hypothesis, "Contingency Table for Hosmer and Lemeshow Test", labels),
+                   raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
+                   header_groups=groups_h, synthetic=_synthetic(res),
+                   section=_section(hypothesis, labels), drop_empty=["Note"])
+
+
 
 # =========================================================================== declarative tables
 def _field_text(field: str, value: float) -> str:
@@ -788,6 +846,7 @@ BUILDERS: dict[str, Callable[..., Table]] = {
     "logit_model_summary": logit_model_summary_table,
     "logit_omnibus": logit_omnibus_table,
     "logit_hosmer_lemeshow": logit_hosmer_lemeshow_table,
+    "logit_hl_contingency": logit_hl_contingency_table,
     "logit_classification": logit_classification_table,
 }
 

@@ -197,8 +197,8 @@ _NUMERIC_CELL = re.compile(r"^([<>]?\s?[-+]?(inf|\d*\.?\d+)(\*|%)?|–)$")
 
 def _numeric_columns(display: pd.DataFrame) -> list[bool]:
     out = []
-    for c in display.columns:
-        cells = [_SUP.sub("", str(v)).strip() for v in display[c] if str(v).strip()]
+    for j in range(display.shape[1]):  # by position: SPSS layouts repeat headers (Observed)
+        cells = [_SUP.sub("", str(v)).strip() for v in display.iloc[:, j] if str(v).strip()]
         out.append(bool(cells) and all(_NUMERIC_CELL.match(v) for v in cells))
     return out
 

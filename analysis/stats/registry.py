@@ -485,6 +485,9 @@ def _build() -> None:
                           builder="logit_omnibus"),
                 TableSpec("logit_hosmer_lemeshow", "Hosmer and Lemeshow Test",
                           builder="logit_hosmer_lemeshow"),
+                TableSpec("logit_hl_contingency",
+                          "Contingency Table for Hosmer and Lemeshow Test",
+                          builder="logit_hl_contingency"),
                 TableSpec("logit_classification", "Classification Table",
                           builder="logit_classification")),
         methods=("Binary outcomes were also modelled by binary logistic regression (Wald test "
