@@ -319,3 +319,18 @@ def test_logit_controls_with_explicit_reference_and_constant_controls_dropped():
     row = res[res["role"] == "test"].iloc[0]
     assert row["term"] == "is_SME" and row["statistic"] == "wald"
     assert "controls dropped (constant in this subset): ['sector']" in row["test_reason"]
+
+
+def test_exact_true_adds_spss_exact_tests_to_crosstab_comparisons():
+    panel = _panel({2015: (2, 10, 8, 10)})
+    spec = {"id": "x", "test": "crosstab", "outcome": "internationalized", "group": SIZE,
+            "exact": True}
+    specs = _specs([spec])
+    check_specs(specs)
+    res = run_hypotheses(panel, specs)
+    exact = res[res["statistic"] == "pearson_chi2_exact"].iloc[0]
+    fisher = res[res["statistic"] == "fisher_exact"].iloc[0]
+    # 2x2: the exact Pearson test orders tables as Fisher's does here (symmetric margins)
+    assert exact["p"] == pytest.approx(fisher["p"], rel=1e-9)
+    assert "pearson_chi2_exact" not in set(run_hypotheses(panel, _specs([
+        {k: v for k, v in spec.items() if k != "exact"}]))["statistic"])

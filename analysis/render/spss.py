@@ -59,6 +59,11 @@ _CHI_ROWS = [
 ]
 
 
+#: The exact-test row of each asymptotic row (CROSSTABS /METHOD=EXACT).
+_EXACT_OF = {"pearson_chi2": "pearson_chi2_exact", "likelihood_ratio": "likelihood_ratio_exact",
+             "linear_by_linear": "linear_by_linear_exact"}
+
+
 def _expected_footnote(rows: pd.DataFrame) -> str:
     k = _get(rows, "cells_expected_lt5")
     pct = _get(rows, "pct_cells_expected_lt5")
@@ -103,14 +108,19 @@ def chi_square_tests_table(results: pd.DataFrame, hypothesis: str, *,
             continue
         for stat, name in _CHI_ROWS:
             r = _get(rows, stat)
+            if stat == "fisher_exact" and _get(rows, "fisher_freeman_halton") is not None:
+                r = _get(rows, "fisher_freeman_halton")  # /METHOD=EXACT on r x c: its value
             if r is None:
                 continue
-            one = _get(rows, "fisher_exact_one_sided") if stat == "fisher_exact" else None
             exact = stat == "fisher_exact"
+            # /METHOD=EXACT (spec `exact: true`) adds exact p of the asymptotic tests
+            two = r if exact else _get(rows, _EXACT_OF.get(stat, ""))
+            one = _get(rows, "fisher_exact_one_sided" if exact
+                       else _EXACT_OF.get(stat, "-") + "_one_sided")
             rec = {"row": _SUP.sub("", name), "statistic": stat, "role": r["role"],
                    "value": _val(r), "df": _val(r, "df"),
                    "asymp_sig_2sided": math.nan if exact else _val(r, "p"),
-                   "exact_sig_2sided": _val(r, "p") if exact else math.nan,
+                   "exact_sig_2sided": _val(two, "p") if two is not None else math.nan,
                    "exact_sig_1sided": _val(one, "p") if one is not None else math.nan,
                    "status": r["status"], "reason": r["reason"]}
             if one is not None and one["status"] != "ok" and r["status"] == "ok":
@@ -141,7 +151,10 @@ def chi_square_tests_table(results: pd.DataFrame, hypothesis: str, *,
         "Pearson chi-square without continuity correction; the continuity-corrected (Yates) "
         "row is shown for 2x2 tables only. Fisher's exact test decides significance when any "
         "expected count is below 5 (marked 'decides'). Exact Sig. (1-sided): in the direction "
-        "of the observed association (2x2 only). " + P_NOTE,
+        "of the observed association (2x2 only). With `exact: true` in the spec (SPSS "
+        "/METHOD=EXACT) the Pearson, likelihood-ratio and linear-by-linear rows also get "
+        "exact p-values, and Fisher's row of an r x c table shows the Fisher-Freeman-Halton "
+        "statistic. " + P_NOTE,
         _source(f"test = {test}; statistics pearson_chi2, yates_chi2, likelihood_ratio, "
                 "fisher_exact, fisher_exact_one_sided, linear_by_linear, n_valid, "
                 "cells_expected_lt5, pct_cells_expected_lt5, min_expected"),
