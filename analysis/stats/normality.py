@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.stats._common import _show
+
 __all__ = [
     "NORMALITY_COLUMNS",
     "SPSS_LOWER_BOUND",
@@ -70,11 +72,6 @@ SW_MAX_N: int = 5000
 
 _LILLIEFORS_MIN_N = 4  # statsmodels' critical-value table starts at n = 4
 _SW_MIN_N = 3
-
-
-def _fmt_value(v: float) -> str:
-    """Short display of a data value in a reason sentence (3 -> "3", 2.5 -> "2.5")."""
-    return f"{v:g}"
 
 
 def _clean(x: Iterable[Any] | np.ndarray | pd.Series) -> np.ndarray:
@@ -113,7 +110,7 @@ def _degenerate(x: np.ndarray, min_n: int, test: str) -> str:
     if n < min_n:
         return f"n = {n} < {min_n}: {test} undefined"
     if np.all(x == x[0]):
-        return f"variable is constant (all values = {_fmt_value(x[0])})"
+        return f"variable is constant (all values = {_show(float(x[0]))})"
     return ""
 
 
