@@ -164,14 +164,15 @@ class _Columns:
             binary = pd.api.types.is_bool_dtype(col)
             numeric = binary or pd.api.types.is_numeric_dtype(col)
             values = col.to_numpy(dtype=float, na_value=np.nan) if numeric else None
-            levels = _levels_of(col)
             if values is not None and not isinstance(col.dtype, pd.CategoricalDtype):
                 # numbers and booleans: codes by position among the sorted observed values
                 present = ~np.isnan(values)
+                found = np.unique(values[present])
+                kind = bool if binary else int if pd.api.types.is_integer_dtype(col) else float
+                levels = [kind(v) for v in found]
                 codes = np.full(len(col), -1, dtype=np.int64)
-                codes[present] = np.searchsorted(np.asarray(levels, dtype=float),
-                                                 values[present])
-            elif levels:
+                codes[present] = np.searchsorted(found, values[present])
+            elif levels := _levels_of(col):
                 codes = pd.Categorical(col, categories=levels).codes.astype(np.int64)
             else:
                 codes = np.full(len(col), -1, dtype=np.int64)

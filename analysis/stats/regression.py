@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from analysis.stats._common import (
     _NAN,
@@ -240,12 +240,12 @@ def _firth_rows(x: np.ndarray, y: np.ndarray, terms: list[str]) -> list[Row]:
     cov = np.linalg.inv(x.T @ ((p * (1 - p))[:, None] * x))
     se = np.sqrt(np.diag(cov))
     rows: list[Row] = []
-    z = stats.norm.ppf(0.975)
+    z = _Z95
     for j, term in enumerate(terms):
         warm = beta.copy()
         fit0, ok0 = _firth_fit(x, y, fixed={j: 0.0}, start=warm, max_iter=PROFILE_MAX_ITER)
         lr0 = max(2.0 * (l_max - _penalized_loglik(x, y, fit0)), 0.0) if ok0 else math.nan
-        p_lr = float(stats.chi2.sf(lr0, 1)) if ok0 else math.nan
+        p_lr = float(special.chdtrc(1, lr0)) if ok0 else math.nan
         # Wald limits from the Firth estimate and its standard error (see docs/statistics.md)
         lo, hi = beta[j] - z * se[j], beta[j] + z * se[j]
         rows.append(_row("firth_B", term, beta[j], p=p_lr, ci_low=lo, ci_high=hi))
