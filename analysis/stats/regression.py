@@ -275,8 +275,12 @@ def _hl_groups(prob: np.ndarray, x: np.ndarray | None = None, n_groups: int = 10
     key = np.column_stack([np.round(prob, 10)] + ([] if x is None else [x]))
     # blocks in order of predicted probability; equal probabilities of different patterns keep
     # the order of their first case
-    _, first, block_of = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    block_of = np.asarray(block_of).reshape(-1)
+    order = np.lexsort(key.T[::-1])  # rows sorted (stable: ties keep their case order)
+    ordered = key[order]
+    starts = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
+    block_of = np.empty(n, dtype=np.int64)
+    block_of[order] = np.cumsum(starts) - 1
+    first = order[starts]  # the first case of each block
     block_order = np.lexsort((first, prob[first]))
     position = np.empty_like(block_order)
     position[block_order] = np.arange(block_order.size)
