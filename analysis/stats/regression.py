@@ -123,6 +123,9 @@ def _separation(x: np.ndarray, y: np.ndarray) -> tuple[str, list[int]] | None:
     complete = bool((a @ bt[:k]).min() > 1e-6)
     involved = []
     for j in range(k):
+        if abs(beta[j]) > tol:  # the certificate itself is a separating direction using j
+            involved.append(j)
+            continue
         for sign in (1.0, -1.0):
             c = np.zeros(k)
             c[j] = -sign
