@@ -615,6 +615,20 @@ def test_bad_value_stops_the_run_naming_file_row_column_value(snapshot: Path) ->
     assert not (work / "results" / "panels" / "india.parquet").exists()
 
 
+
+def test_misspelt_hypothesis_key_stops_the_run_at_start_up(snapshot: Path) -> None:
+    work = copy_snapshot(snapshot, snapshot.parent / "bad_specs")
+    path = work / "config" / "hypotheses.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("expected_direction: negative", "expected_directon: negative",
+                                 1), encoding="utf-8")
+    run = snakemake(work, "-n", timeout=120)
+    assert run.returncode != 0, run.describe()
+    for part in ("config/hypotheses.yaml", "hypotheses.H1.tests[0]",
+                 "unknown key 'expected_directon' (did you mean 'expected_direction'?)"):
+        assert part in run.output, f"{part!r} not in output:\n{run.output[-3000:]}"
+
+
 # --------------------------------------------------------------------------- the example panel
 def test_example_panel_is_reproducible(tmp_path: Path) -> None:
     """data/examples/peru_wbes.csv is exactly what data/examples/make_examples.py writes."""

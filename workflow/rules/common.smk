@@ -2,7 +2,8 @@
 
 import os
 
-from analysis.config import check_config, load_yaml
+from analysis.config import check_config
+from analysis.engine.specs import load_specs
 
 config = check_config(config)
 
@@ -11,7 +12,8 @@ config = check_config(config)
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 PANELS = list(config["panels"])
-DEFAULT_RULE = load_yaml(config["hypotheses"])["default_rule"]
+# the hypothesis specs are checked against their schema at start-up, before any job runs
+DEFAULT_RULE = load_specs(config["hypotheses"])["default_rule"]
 
 
 # "all" is the pooled sample of every panel; each panel is also a sample of its own when
