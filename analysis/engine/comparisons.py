@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,17 +15,12 @@ from analysis.columns import (
 from analysis.engine.choice import auto_choice, normality_choice
 from analysis.engine.specs import _label, group_labels
 from analysis.stats import registry
-from analysis.stats._common import Row
+from analysis.stats._common import _NUMERIC, Row, _na
 from analysis.stats.multiplicity import benjamini_hochberg, holm
 from analysis.stats.registry import Sample
 
 
 # --------------------------------------------------------------------------- one comparison
-def _not_estimable(statistic: str, reason: str) -> Row:
-    return (statistic, "", math.nan, math.nan, math.nan, math.nan, math.nan, "not estimable",
-            reason)
-
-
 def _pick(rows: list[Row], statistic: str, term: str | None = None) -> int | None:
     for i, r in enumerate(rows):
         if r[0] == statistic and (term is None or r[1] == term):
@@ -113,7 +107,7 @@ def run_comparison(d: Sample, spec: dict[str, Any], *, scope: str, alpha: float,
     out_rows = [(*r, "test" if i == primary else "effect" if i == effect else "detail")
                 for i, r in enumerate(rows)]
     if primary is None:
-        out_rows.append((*_not_estimable("test", "no test statistic was produced"), "test"))
+        out_rows.append((*_na("test", reason="no test statistic was produced"), "test"))
     ok = primary is not None and rows[primary][7] == "ok"
     return {"rows": out_rows, "test": kind, "test_reason": why, "n_group1": n1, "n_group2": n2,
             "observed_direction": direction if ok else ""}
@@ -322,9 +316,6 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
     return out[RESULT_COLUMNS].reset_index(drop=True)
 
 
-_NUMERIC = frozenset(("value", "df", "p", "ci_low", "ci_high"))
-
-
 def _unit(d: _SpecData, spec: dict[str, Any], *, scope: str, mask: np.ndarray, alpha: float,
           years: list[int], choice: tuple[str, str] | None, pop_missing: list[str],
           unavailable: str, strata_missing: bool, memo: dict[bytes, Any] | None = None,
@@ -351,7 +342,7 @@ def _unit(d: _SpecData, spec: dict[str, Any], *, scope: str, mask: np.ndarray, a
         else:
             return run_comparison(sample, spec, scope=scope, alpha=alpha, years=years,
                                   choice=choice, binary=d.binary, memo=memo)
-    return {"rows": [(*_not_estimable(decides, why), "test")], "test": kind, "test_reason": "",
+    return {"rows": [(*_na(decides, reason=why), "test")], "test": kind, "test_reason": "",
             "n_group1": 0, "n_group2": 0, "observed_direction": ""}
 
 
