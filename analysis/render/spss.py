@@ -844,6 +844,62 @@ def columns_table(results: pd.DataFrame, hypothesis: str, entry: TestEntry, spec
                    drop_empty=["Note"])
 
 
+def svy_shares_table(results: pd.DataFrame, hypothesis: str, *,
+                     labels: Mapping[str, str] | None = None,
+                     test: str = "svy_crosstab") -> Table:
+    """Weighted shares of a design-based crosstab: per group and outcome level the weighted
+    share with its linearized SE and logit 95% CI, beside the unweighted n and the weighted N."""
+    res = results[results["hypothesis"] == hypothesis]
+    raw_cols = [*CONTEXT_OUT, "group", "level", "n_unweighted", "weighted_n", "share",
+                "share_se", "ci_low", "ci_high", "status", "reason"]
+    disp_cols = ["Group", "Level", "Unweighted n", "Weighted N", "Weighted %", "S.E. (%)",
+                 "95% CI (%)", "Note"]
+    raw_rows, disp_rows, panels = [], [], []
+    for ctx, rows in _comparisons(res, [test]):
+        label = _panel_label(ctx)
+        base = _ctx_out(ctx)
+        shares = rows[rows["statistic"] == "share"]
+        why = _not_estimable_comparison(rows)
+        if not len(shares):
+            why = why or _reason(rows, ["weighted_n"]) or "no weighted shares"
+            raw_rows.append(base | {"group": "", "level": "", "n_unweighted": math.nan,
+                                    "weighted_n": math.nan, "share": math.nan,
+                                    "share_se": math.nan, "ci_low": math.nan,
+                                    "ci_high": math.nan, "status": "not estimable",
+                                    "reason": why})
+            disp_rows.append(["Not estimable", "", "", "", "", "", "", why])
+            panels.append(label)
+            continue
+        for g in (ctx["group1"], ctx["group2"]):
+            n = _val(_get(rows, "n_unweighted", g))
+            wn = _val(_get(rows, "weighted_n", g))
+            for _, r in shares[shares["term"].str.startswith(f"{g}|")].iterrows():
+                level = str(r["term"])[len(g) + 1:]
+                se = _val(_get(rows, "share_se", r["term"]))
+                rec = {"group": g, "level": level, "n_unweighted": n, "weighted_n": wn,
+                       "share": float(r["value"]), "share_se": se,
+                       "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+                       "status": "ok", "reason": ""}
+                raw_rows.append(base | rec)
+                ci = ("" if not (np.isfinite(rec["ci_low"]) and np.isfinite(rec["ci_high"]))
+                      else f"{format_num(100 * rec['ci_low'], 1)} to "
+                           f"{format_num(100 * rec['ci_high'], 1)}")
+                disp_rows.append([g, _level(level), _int(n), format_num(wn, 1),
+                                  format_num(100 * rec["share"], 1),
+                                  format_num(100 * se, 1), ci, ""])
+                panels.append(label)
+    notes = ["Weighted shares are ratio estimates within each group; standard errors are "
+             "Taylor-linearized from the survey design and the CI is the logit-transformed "
+             "interval with t on the design degrees of freedom. Unweighted n is the number of "
+             "sampled cases, Weighted N the sum of their sampling weights.",
+             _source(f"test = {test}; statistics share, share_se, n_unweighted, weighted_n")]
+    return _finish(f"{hypothesis}_svy_shares",
+                   _title(hypothesis, "Weighted Shares (design-based)", labels),
+                   raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
+                   synthetic=_synthetic(res), section=_section(hypothesis, labels),
+                   drop_empty=["Note"])
+
+
 # =========================================================================== the builders
 #: The hand-made table layouts a registry entry's :class:`TableSpec` can name as ``builder``.
 #: Each is called as ``builder(results, hypothesis, labels=..., test=entry.name)``.
@@ -853,6 +909,7 @@ BUILDERS: dict[str, Callable[..., Table]] = {
     "symmetric_measures": symmetric_measures_table,
     "risk_estimate": risk_estimate_table,
     "mw_ranks": mw_ranks_table,
+    "svy_shares": svy_shares_table,
     "mw_test_statistics": mw_test_statistics_table,
     "welch_t": welch_t_table,
     "logit_variables": logit_variables_table,
