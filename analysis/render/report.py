@@ -391,6 +391,10 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
         "</td></tr></tbody></table>"
         f"<p>Rows in = kept + excluded: <b>{'yes' if summary['reconciles'] else 'NO'}</b>. "
         f"Size definition: {esc(summary['size_definition']['description'])}.</p>")
+    if summary.get("warnings"):
+        reconcile_html += ("<p><b>Data warnings</b> (also in the ingest logs):</p><ul>"
+                           + "".join(f"<li>{esc(w)}</li>" for w in summary["warnings"])
+                           + "</ul>")
     ledger_html = ("<p>No row was excluded.</p>" if ledger.empty else
                    f"<p>{len(ledger)} excluded rows, each with its reason "
                    "(<code>results/pooled/exclusions.csv</code>):</p>" + frame_html(ledger))
