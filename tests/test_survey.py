@@ -484,7 +484,15 @@ def test_tables_figures_and_methods_carry_the_counterparts() -> None:
     got = raw[(raw["spec_id"] == "H1_chi__svy") & (raw["year"].astype(str) == "2015")]
     assert set(got["group"]) == {"SME", "non-SME"} and (got["n_unweighted"] == 30).all()
     assert got["share"].between(0, 1).all()
-    assert [t.stem for t in tables.hypothesis_tables(res, "H2")][-1] == "H2_svy_rank"
+    assert [t.stem for t in tables.hypothesis_tables(res, "H2")][-2:] == [
+        "H2_svy_rank", "H2_svy_rank_weights"]
+    # the weight choice as a sensitivity: each unit under the main and the alternative weight
+    weights = next(t for t in tables.hypothesis_tables(res, "H1")
+                   if t.stem == "H1_svy_crosstab_weights")
+    assert weights.display["Weight"].tolist() == ["_weight (main)", "_weight_wstrict"] * 2
+    assert weights.display["Year"].tolist() == ["2015", "2015", "2016", "2016"]
+    tests = res[(res["role"] == "test") & (res["test"] == "svy_crosstab")]
+    assert sorted(weights.raw["p"].tolist()) == sorted(tests["p"].tolist())
     fig, caption = figures.forest_figure(res, "H1")
     try:
         labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]

@@ -630,6 +630,7 @@ def _build_survey(odds: Effect) -> None:
         forest=Effect("odds_ratio", "OR (weighted)", "log", 1.0, odds.axis),
         statistic_label="Rao-Scott F",
         tables=(TableSpec("svy_shares", "Weighted Shares (design-based)", builder="svy_shares"),
+                TableSpec("svy_crosstab_weights", "Weight Sensitivity", builder="svy_weights"),
                 TableSpec("svy_chi_square", "Design-based Chi-Square Test (Rao-Scott)",
                           columns=(("pearson_chi2_weighted", "value", "Pearson X² (SRS)"),
                                    ("rao_scott_f", "value", "Rao-Scott F"),
@@ -675,7 +676,8 @@ def _build_survey(odds: Effect) -> None:
                                    ("exp_b", "ci_low", "Lower"), ("exp_b", "ci_high", "Upper"),
                                    ("deff", "value", "deff")),
                           note=("The group-1 term. Weighted pseudo-maximum likelihood; Wald F "
-                                "on (1, ddf) with ddf = design df - parameters + 1."),),),
+                                "on (1, ddf) with ddf = design df - parameters + 1.")),
+                TableSpec("svy_logit_weights", "Weight Sensitivity", builder="svy_weights")),
         methods=("Binary outcomes were also modelled by survey-weighted logistic regression "
                  "(weighted pseudo-maximum likelihood, linearized sandwich standard errors, "
                  "Wald F tests on design df - parameters + 1, Exp(B) with its 95% CI and the "
@@ -705,7 +707,8 @@ def _build_survey(odds: Effect) -> None:
                                    ("rank_biserial", "value", "Rank-biserial")),
                           note=("Rank scores are estimated population mid-ranks / population "
                                 "size; the difference is group 1 minus group 2 (Lumley & "
-                                "Scott 2013).")),),
+                                "Scott 2013).")),
+                TableSpec("svy_rank_weights", "Weight Sensitivity", builder="svy_weights")),
         methods=("Metric outcomes were also compared with the design-based Wilcoxon-Mann-"
                  "Whitney rank test of Lumley and Scott (estimated population mid-ranks, "
                  "difference of weighted mean rank scores with a linearized standard error, t "
