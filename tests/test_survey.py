@@ -166,6 +166,34 @@ def test_weighted_shares_match_samplics_taylor_estimator() -> None:
     assert _v(out, "design_df") == df["psu"].nunique() - 3
 
 
+def test_a_subpopulation_is_a_domain_of_the_full_design_as_in_samplics() -> None:
+    """Cases outside the analysed subpopulation keep their PSUs (zero contributions): the
+    shares of firms with x > 0 and their SEs equal samplics' domain estimates on the full
+    design; a subset design (the outside cases dropped) would differ."""
+    _quiet()
+    from samplics import PopParam, TaylorEstimator
+
+    df = _design_frame(14)
+    inside = (df["x"] > 0) & ~df["psu"].isin([0, 1])  # two PSUs of stratum 0 wholly outside
+    masked = df.assign(y=df["y"].astype(object).where(inside))
+    out = svy_crosstab(masked, "g", "y", weight="w", strata="st", cluster="psu", positive=True)
+    te = TaylorEstimator(PopParam.prop)
+    te.estimate(y=df["y"].astype(int).to_numpy(), samp_weight=df["w"].to_numpy(),
+                stratum=df["st"].to_numpy(), psu=df["psu"].to_numpy(),
+                domain=(df["g"] + np.where(inside, "+", "-")).to_numpy())
+    for g in ("a", "b"):
+        assert _v(out, "share", f"{g}|True") == pytest.approx(te.point_est[f"{g}+"][1],
+                                                              rel=1e-12)
+        assert _v(out, "share_se", f"{g}|True") == pytest.approx(te.stderror[f"{g}+"][1],
+                                                                 rel=1e-9)
+    assert _v(out, "design_df") == df["psu"].nunique() - 3  # the survey's, not the subset's
+    subset = svy_crosstab(df[inside], "g", "y", weight="w", strata="st", cluster="psu",
+                          positive=True)
+    assert _v(subset, "design_df") == df["psu"].nunique() - 2 - 3
+    assert _v(subset, "share_se", "a|True") != pytest.approx(_v(out, "share_se", "a|True"),
+                                                             rel=1e-6)
+
+
 def test_risk_difference_is_a_survey_regression_coefficient_in_samplics() -> None:
     """The weighted risk difference and its linearized SE equal the coefficient of the group
     dummy in a survey-weighted linear regression of the 0/1 outcome (samplics SurveyGLM)."""
@@ -453,10 +481,43 @@ def test_a_panel_with_a_design_runs_the_counterparts_beside_the_unweighted_tests
     assert tests["test_reason"].str.contains("survey design: weight _weight").all()
     assert tests.loc[tests["spec_id"].str.endswith("wstrict"), "test_reason"].str.contains(
         "weight sensitivity").all()
-    # verdicts stay those of the unweighted tests
+    # verdicts stay those of the unweighted tests; the default rule is also applied to the
+    # design-based counterparts of the primary specs, in rows of their own
     v1 = derive_verdicts(with_design, _specs())
     v0 = derive_verdicts(without, _specs())
-    pd.testing.assert_frame_equal(v1, v0)
+    design = v1["rule"] == "study_design"
+    pd.testing.assert_frame_equal(v1[~design].reset_index(drop=True), v0)
+    assert v1.loc[design, "hypothesis"].tolist() == ["H1", "H2"]
+    assert v1.loc[design, "rule_description"].str.contains("design-based counterparts").all()
+    h1 = v1[design].iloc[0]
+    assert h1["units_total"] == 1 and h1["summary"].startswith("H1_chi__svy: significant in")
+    main = tests[(tests["spec_id"] == "H1_chi__svy") & (tests["scope"] == "year")]
+    n_sig = int(((main["p"] < 0.05) & (main["observed_direction"] == "negative")).sum())
+    assert h1["verdict"] == ("Supported" if n_sig >= 1 and (
+        main["observed_direction"] == "negative").all() else "Not supported")
+
+
+def test_the_engine_keeps_firms_outside_the_groups_in_the_design() -> None:
+    """Micro firms (in neither group) of the same survey wave stay in the design with zero
+    contributions: the design df counts their PSUs; the estimates do not change."""
+    panel = _panel()
+    micro = panel[panel["firm_id"].isin([f"F{i}" for i in range(6)])].copy()
+    micro["firm_id"] = micro["firm_id"] + "m"
+    micro["size_group"] = "micro"
+    both = pd.concat([panel.astype({"size_group": str}), micro.astype({"size_group": str})],
+                     ignore_index=True)
+    both["size_group"] = pd.Categorical(both["size_group"], ["SME", "non-SME", "micro"])
+    with_micro = run_hypotheses(both, _specs(), sample="Ghana", only=["H1"])
+    without = run_hypotheses(panel, _specs(), sample="Ghana", only=["H1"])
+
+    def pick(res: pd.DataFrame, statistic: str) -> pd.Series:
+        sel = (res["spec_id"] == "H1_chi__svy") & (res["scope"] == "year") & (
+            res["statistic"] == statistic)
+        return res.loc[sel, "value"].reset_index(drop=True)
+
+    assert pick(with_micro, "design_df").tolist() == [66 - 3, 66 - 3]
+    assert pick(without, "design_df").tolist() == [60 - 3, 60 - 3]
+    pd.testing.assert_series_equal(pick(with_micro, "share"), pick(without, "share"))
 
 
 def test_equal_weights_through_the_engine_reduce_to_the_unweighted_chi_square() -> None:

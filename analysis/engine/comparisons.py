@@ -62,6 +62,7 @@ def _firm_means(d: Sample) -> Sample:
         out.stratum = None if d.stratum is None else d.stratum[first]
         out.cluster = None if d.cluster is None else d.cluster[first]
         out.single_unit = d.single_unit
+        out.outside = d.outside
     return out
 
 
@@ -257,6 +258,7 @@ class _SpecData:
             self.strata = [(lv, cols.isin(strata, [lv])[idx]) for lv in _levels_of(col)]
         controls = [c for c in spec.get("controls") or [] if c in panel.columns]
         self.extra = panel[controls].iloc[idx].reset_index(drop=True) if controls else None
+        self.idx, self.cols = idx, cols
         self.weights = {k: w[idx] for k, w in cols.weights.items()}
         self.stratum = None if cols.stratum is None else cols.stratum[idx]
         self.cluster = None if cols.cluster is None else cols.cluster[idx]
@@ -277,6 +279,15 @@ class _SpecData:
             out.stratum = None if self.stratum is None else self.stratum[idx]
             out.cluster = None if self.cluster is None else self.cluster[idx]
             out.single_unit = self.single_unit
+            # domain estimation: the survey's other weighted rows of the same years stay in
+            # the design (zero contributions), whatever group or population they belong to
+            cols = self.cols
+            others = np.isfinite(cols.weights[weight]) & np.isin(cols.year,
+                                                                 np.unique(out.year))
+            others[self.idx[idx]] = False
+            assert cols.cluster is not None
+            out.outside = (None if cols.stratum is None else cols.stratum[others],
+                           cols.cluster[others])
         return out
 
 

@@ -107,7 +107,10 @@ class Sample:
     ``year`` the years, and ``extra`` a frame of the spec's control variables (None without
     controls). A sample from a panel with a declared survey design also carries ``weight``
     (NaN = no weight), ``stratum`` and ``cluster`` (labels; None when not declared) and
-    ``single_unit`` (the rule for strata with one PSU); the unweighted tests ignore them.
+    ``single_unit`` (the rule for strata with one PSU), and ``outside``: the (stratum, PSU)
+    labels of the survey's other weighted cases of the same years (other groups, other
+    populations), kept in the design with zero contributions (domain estimation); the
+    unweighted tests ignore them.
     """
 
     group: np.ndarray
@@ -124,6 +127,7 @@ class Sample:
     stratum: np.ndarray | None = None
     cluster: np.ndarray | None = None
     single_unit: str = "certainty"
+    outside: tuple[np.ndarray | None, np.ndarray] | None = None
 
     def split(self) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """The non-missing values of each group, and each group's number of cases."""
@@ -457,6 +461,23 @@ def _design_of(d: Sample, valid: np.ndarray,
     return d.weight[valid], stratum, psu
 
 
+def _outside(d: Sample, valid: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The design's cases not analysed: the sample's weighted cases left out (missing values)
+    and the survey's cases outside the comparison (:attr:`Sample.outside`)."""
+    left = ~valid & _weighted(d)
+    stratum = None if d.stratum is None else d.stratum[left]
+    psu = (d.cluster if d.cluster is not None else d.firm)[left]
+    if d.outside is None:
+        return stratum, psu
+    o_st, o_psu = d.outside
+    if stratum is None and o_st is None:
+        return None, np.concatenate([psu.astype(object), np.asarray(o_psu, dtype=object)])
+    def labels(st: np.ndarray | None, k: int) -> np.ndarray:
+        return np.full(k, "", dtype=object) if st is None else np.asarray(st, dtype=object)
+    return (np.concatenate([labels(stratum, psu.size), labels(o_st, len(o_psu))]),
+            np.concatenate([psu.astype(object), np.asarray(o_psu, dtype=object)]))
+
+
 def _unweighted_note(d: Sample, present: np.ndarray) -> str:
     left = int((present & ~_weighted(d)).sum())
     return f"{left} case(s) without a design weight left out" if left else ""
@@ -472,7 +493,7 @@ def _compare_svy_crosstab(d: Sample, spec: Mapping[str, Any], **_: Any) -> Compa
                                                 for v in d.levels) else None)
     rows = svy_crosstab_rows(d.group[valid], d.codes[valid], d.labels, d.levels, w, stratum,
                              psu, positive=positive, lonely=d.single_unit,
-                             n_missing=int((~valid).sum()))
+                             n_missing=int((~valid).sum()), outside=_outside(d, valid))
     return Comparison(rows, "rao_scott_f", note=_unweighted_note(d, present))
 
 
@@ -484,7 +505,8 @@ def _compare_svy_logit(d: Sample, spec: Mapping[str, Any], *, pooled: bool = Fal
         d, spec, pooled=pooled, years=years, require=_weighted(d))
     w, stratum, psu = _design_of(d, valid)
     rows = svy_logit_rows(y, x, terms, w, stratum, psu, lonely=d.single_unit,
-                          n_missing=int((~valid).sum()), problems=problems)
+                          n_missing=int((~valid).sum()), problems=problems,
+                          outside=_outside(d, valid))
     present = ~np.isnan(d.values) if d.values is not None else np.zeros(d.group.size, bool)
     return Comparison(rows, "wald", decides_term=focus_name(d.labels[0]),
                       note="; ".join(filter(None, [note, _unweighted_note(d, present)])))
@@ -498,7 +520,8 @@ def _compare_svy_rank(d: Sample, spec: Mapping[str, Any], **_: Any) -> Compariso
     valid = present & _weighted(d)
     w, stratum, psu = _design_of(d, valid)
     rows = svy_rank_rows(v[valid], d.group[valid], d.labels, w, stratum, psu,
-                         lonely=d.single_unit, n_missing=int((~valid).sum()))
+                         lonely=d.single_unit, n_missing=int((~valid).sum()),
+                         outside=_outside(d, valid))
     return Comparison(rows, "t", note=_unweighted_note(d, present))
 
 
@@ -610,9 +633,9 @@ def _build() -> None:
     _BUILT = True
 
 
-_DESIGN = ("variances Taylor-linearized with primary sampling units (the declared clusters, "
-           "else the firms) drawn with replacement within strata, design degrees of freedom "
-           "#PSUs - #strata")
+_DESIGN = ("linearized variances, PSUs (the declared clusters, else the firms) with "
+           "replacement within strata, #PSUs - #strata design degrees of freedom, subgroups "
+           "as domains of the survey")
 
 
 def _build_survey(odds: Effect) -> None:

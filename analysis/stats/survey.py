@@ -48,18 +48,32 @@ class Design:
     ``weight`` are non-negative finite floats; ``stratum`` and ``psu`` any labels (None: one
     stratum; every case its own PSU). PSUs are nested in strata (a PSU label is made unique
     within its stratum).
+
+    ``outside`` = (stratum labels, PSU labels) of sampled cases of the same survey that are not
+    analysed (other groups, a population filter, missing values): domain estimation keeps their
+    PSUs in the design with zero contributions (as R's ``subset()`` of a survey design), so the
+    PSU counts, the stratum means of the PSU totals and the design df are those of the survey.
     """
 
     def __init__(self, weight: np.ndarray, stratum: np.ndarray | None = None,
-                 psu: np.ndarray | None = None, lonely: str = "certainty") -> None:
+                 psu: np.ndarray | None = None, lonely: str = "certainty",
+                 outside: tuple[np.ndarray | None, np.ndarray] | None = None) -> None:
         if lonely not in LONELY:
             raise ValueError(f"lonely must be one of {LONELY}, not {lonely!r}")
-        n = len(weight)
+        self.n_in = n_in = len(weight)
         self.weight = np.asarray(weight, dtype=float)
-        s = (np.zeros(n, dtype=np.int64) if stratum is None
-             else pd.factorize(pd.Series(np.asarray(stratum, dtype=object)).astype(str))[0])
-        c = (np.arange(n) if psu is None
-             else pd.factorize(pd.Series(np.asarray(psu, dtype=object)).astype(str))[0])
+        st_lab = (np.full(n_in, "", dtype=object) if stratum is None
+                  else np.asarray(stratum, dtype=object).astype(str))
+        psu_lab = (np.array([f"\x00{i}" for i in range(n_in)], dtype=object) if psu is None
+                   else np.asarray(psu, dtype=object).astype(str))
+        if outside is not None and len(outside[1]):
+            o_st = (np.full(len(outside[1]), "", dtype=object) if outside[0] is None
+                    else np.asarray(outside[0], dtype=object).astype(str))
+            st_lab = np.concatenate([st_lab, o_st])
+            psu_lab = np.concatenate([psu_lab, np.asarray(outside[1], dtype=object).astype(str)])
+        n = st_lab.size
+        s = pd.factorize(pd.Series(st_lab))[0] if n else np.zeros(0, dtype=np.int64)
+        c = pd.factorize(pd.Series(psu_lab))[0] if n else np.zeros(0, dtype=np.int64)
         key = s.astype(np.int64) * (int(c.max()) + 1 if n else 1) + c
         self.psu = np.unique(key, return_inverse=True)[1].reshape(-1) if n else key
         self.stratum = s
@@ -85,8 +99,14 @@ class Design:
         return ""
 
     def cov(self, scores: np.ndarray) -> np.ndarray:
-        """Linearized covariance of the totals of ``scores`` (n x k, already weighted)."""
-        return design_cov(scores, self.stratum, self.psu, self.lonely)
+        """Linearized covariance of the totals of ``scores`` (n x k, already weighted; the
+        cases outside the analysis contribute zeros)."""
+        z = np.asarray(scores, dtype=float)
+        if z.ndim == 1:
+            z = z[:, None]
+        if self.stratum.size > z.shape[0]:
+            z = np.vstack([z, np.zeros((self.stratum.size - z.shape[0], z.shape[1]))])
+        return design_cov(z, self.stratum, self.psu, self.lonely)
 
 
 def design_cov(scores: np.ndarray, stratum: np.ndarray, psu: np.ndarray,
@@ -133,6 +153,15 @@ def design_cov(scores: np.ndarray, stratum: np.ndarray, psu: np.ndarray,
     return out
 
 
+def _outside_of(data: pd.DataFrame, mask: np.ndarray, strata: str | None,
+                cluster: str | None) -> tuple[np.ndarray | None, np.ndarray]:
+    """(stratum, PSU) labels of the weighted cases in ``mask`` that are not analysed."""
+    sub = data[mask]
+    psu = (sub[cluster].to_numpy(dtype=object) if cluster is not None
+           else np.array([f"\x00o{i}" for i in range(len(sub))], dtype=object))
+    return (None if strata is None else sub[strata].to_numpy(dtype=object)), psu
+
+
 def _t_quantile(df: float) -> float:
     return float(stats.t.ppf(0.975, df))
 
@@ -174,6 +203,7 @@ def svy_crosstab_rows(
     positive: Any = None,
     lonely: str = "certainty",
     n_missing: int = 0,
+    outside: tuple[np.ndarray | None, np.ndarray] | None = None,
 ) -> list[Row]:
     """The rows of :func:`svy_crosstab` from arrays (the array-level core).
 
@@ -198,7 +228,7 @@ def svy_crosstab_rows(
         rows.append(_row("n_unweighted", str(lab), float((group == r).sum())))
     rows.append(_row("n_unweighted", "total", n))
     why = _check_weights(w)
-    d = Design(w if not why else np.ones(n), stratum, psu, lonely)
+    d = Design(w if not why else np.ones(n), stratum, psu, lonely, outside)
     rows += _design_rows(d, n_missing)
     why = why or d.problem()
     wsum = [float(w[group == r].sum()) for r in (0, 1)] if not _check_weights(w) else [0, 0]
@@ -347,6 +377,8 @@ def svy_crosstab(
         counted in ``n_missing``.
     strata, cluster : str, optional
         Stratum and PSU columns (no strata: one stratum; no cluster: each case is a PSU).
+        Weighted rows that are not analysed (another group, a missing outcome) stay in the
+        design with zero contributions (domain estimation; :class:`Design`).
     positive : optional
         Outcome level whose shares give the risk difference and the odds ratio (default the
         second of two levels).
@@ -395,7 +427,8 @@ def svy_crosstab(
         group, codes, r_levels, c_levels, w[ok],
         None if strata is None else sub[strata].to_numpy(),
         None if cluster is None else sub[cluster].to_numpy(),
-        positive=positive, lonely=lonely, n_missing=int((~ok).sum())))
+        positive=positive, lonely=lonely, n_missing=int((~ok).sum()),
+        outside=_outside_of(data, ~ok & ~np.isnan(w), strata, cluster)))
 
 
 # --------------------------------------------------------------------------- logistic
@@ -434,6 +467,7 @@ def svy_logit_rows(
     lonely: str = "certainty",
     n_missing: int = 0,
     problems: Sequence[str] = (),
+    outside: tuple[np.ndarray | None, np.ndarray] | None = None,
 ) -> list[Row]:
     """The rows of :func:`svy_logit` from its design matrix (constant last; array-level core).
 
@@ -450,7 +484,7 @@ def svy_logit_rows(
     n, k = x.shape
     problems = list(problems)
     why = _check_weights(w)
-    d = Design(w if not why else np.ones(n), stratum, psu, lonely)
+    d = Design(w if not why else np.ones(n), stratum, psu, lonely, outside)
     rows: list[Row] = [_row("n", "", n), _row("n_events", "", float(y.sum())),
                        _row("se_type", "linearized")]
     rows += _design_rows(d, n_missing)
@@ -569,7 +603,8 @@ def svy_logit(
     return _frame(svy_logit_rows(
         y, x, terms, w_all[ok], None if strata is None else sub[strata].to_numpy(),
         None if cluster is None else sub[cluster].to_numpy(), lonely=lonely,
-        n_missing=int((~ok).sum()), problems=problems))
+        n_missing=int((~ok).sum()), problems=problems,
+        outside=_outside_of(data, ~ok & ~np.isnan(w_all), strata, cluster)))
 
 
 # --------------------------------------------------------------------------- rank test
@@ -586,6 +621,7 @@ def svy_rank_rows(
     *,
     lonely: str = "certainty",
     n_missing: int = 0,
+    outside: tuple[np.ndarray | None, np.ndarray] | None = None,
 ) -> list[Row]:
     """The rows of :func:`svy_rank_test` from arrays (the array-level core).
 
@@ -602,7 +638,7 @@ def svy_rank_rows(
     n = v.size
     rows = [_row("n_unweighted", str(lab), float((g == r).sum())) for r, lab in enumerate(labels)]
     why = _check_weights(w)
-    d = Design(w if not why else np.ones(n), stratum, psu, lonely)
+    d = Design(w if not why else np.ones(n), stratum, psu, lonely, outside)
     rows += _design_rows(d, n_missing)
     why = why or d.problem()
     if not why:
@@ -710,4 +746,5 @@ def svy_rank_test(
     return _frame(svy_rank_rows(
         y[ok], g, levels, w[ok], None if strata is None else sub[strata].to_numpy(),
         None if cluster is None else sub[cluster].to_numpy(), lonely=lonely,
-        n_missing=int((member & ~ok).sum())))
+        n_missing=int((member & ~ok).sum()),
+        outside=_outside_of(data, ~ok & ~np.isnan(w), strata, cluster)))
