@@ -186,10 +186,10 @@ def test_a_subpopulation_is_a_domain_of_the_full_design_as_in_samplics() -> None
                                                               rel=1e-12)
         assert _v(out, "share_se", f"{g}|True") == pytest.approx(te.stderror[f"{g}+"][1],
                                                                  rel=1e-9)
-    assert _v(out, "design_df") == df["psu"].nunique() - 3  # the survey's, not the subset's
+    # the df counts the PSUs with a case in the domain, as R's degf()
+    assert _v(out, "design_df") == df["psu"].nunique() - 2 - 3
     subset = svy_crosstab(df[inside], "g", "y", weight="w", strata="st", cluster="psu",
                           positive=True)
-    assert _v(subset, "design_df") == df["psu"].nunique() - 2 - 3
     assert _v(subset, "share_se", "a|True") != pytest.approx(_v(out, "share_se", "a|True"),
                                                              rel=1e-6)
 
@@ -289,6 +289,61 @@ def test_rao_scott_holds_its_size_under_a_clustered_null_monte_carlo() -> None:
         corrected += _rows(rows, "rao_scott_f")[4] < 0.05
     assert naive / reps > 0.2, naive / reps
     assert 0.02 <= corrected / reps <= 0.075, corrected / reps
+
+
+def _svy_sample(df: pd.DataFrame) -> Any:
+    pl = pytest.importorskip("polars")
+    svy = pytest.importorskip("svy")
+    return svy, svy.Sample(pl.from_pandas(df.assign(st=df["st"].astype(str),
+                                                     psu=df["psu"].astype(str))),
+                           svy.Design(stratum="st", psu="psu", wgt="w"))
+
+
+@pytest.mark.parametrize("levels", [2, 3])
+def test_rao_scott_matches_svy(levels: int) -> None:
+    """svy (samplics' successor; R svychisq's computation in Rust): first-order p, the
+    second-order F with its df, on a stratified cluster sample with unequal weights and on a
+    domain with two PSUs wholly outside it."""
+    df = _design_frame(15)
+    rng = np.random.default_rng(3)
+    df["y"] = (np.where(df["y"], "yes", "no") if levels == 2 else
+               np.array(["lo", "mid", "hi"])[rng.integers(0, 3, len(df))])
+    df["inside"] = (df["x"] > -0.5) & ~df["psu"].isin([0, 1])
+    svy, sample = _svy_sample(df)
+    for where in (None, "inside"):
+        data = df if where is None else df.assign(y=df["y"].where(df["inside"]))
+        ours = svy_crosstab(data, "g", "y", weight="w", strata="st", cluster="psu")
+        ref = (sample.categorical.tabulate("g", "y") if where is None else
+               sample.categorical.tabulate("g", "y", where=svy.col("inside") == True))  # noqa: E712
+        assert _v(ours, "rao_scott_chi2", col="p") == pytest.approx(ref.stats.chisq.p_value,
+                                                                    rel=1e-9)
+        assert _v(ours, "rao_scott_f") == pytest.approx(ref.stats.f.value, rel=1e-9)
+        assert _v(ours, "rao_scott_f", col="df") == pytest.approx(ref.stats.f.df_num, rel=1e-9)
+        assert _v(ours, "rao_scott_ddf") == pytest.approx(ref.stats.f.df_den, rel=1e-9)
+        assert _v(ours, "rao_scott_f", col="p") == pytest.approx(ref.stats.f.p_value, rel=1e-9)
+
+
+def test_rank_test_matches_svy() -> None:
+    """Without ties (with ties R's svyranktest and svy average the cumulative weights of the
+    tied cases in row order, which depends on that order when weights differ; here tied cases
+    share the mid-point of the estimated CDF, checked by brute force above)."""
+    df = _design_frame(16)
+    df["inside"] = ~df["psu"].isin([20, 21])
+    svy, sample = _svy_sample(df)
+    for where in (None, "inside"):
+        data = df if where is None else df.assign(m=df["m"].where(df["inside"]))
+        ours = svy_rank_test(data, "m", "g", weight="w", strata="st", cluster="psu",
+                             groups=("a", "b"))
+        ref = (sample.categorical.ranktest("m", group="g") if where is None else
+               sample.categorical.ranktest("m", group="g",
+                                           where=svy.col("inside") == True))  # noqa: E712
+        # svy reports group b minus group a
+        diff = ref.diff[0]
+        assert _v(ours, "rank_difference") == pytest.approx(-diff.diff, rel=1e-9)
+        assert _v(ours, "rank_difference", col="ci_low") == pytest.approx(-diff.uci, rel=1e-9)
+        assert _v(ours, "t") == pytest.approx(-ref.stats.value, rel=1e-9)
+        assert _v(ours, "t", col="df") == ref.stats.df
+        assert _v(ours, "t", col="p") == pytest.approx(ref.stats.p_value, rel=1e-9)
 
 
 # --------------------------------------------------------------------------- logistic
@@ -499,7 +554,8 @@ def test_a_panel_with_a_design_runs_the_counterparts_beside_the_unweighted_tests
 
 def test_the_engine_keeps_firms_outside_the_groups_in_the_design() -> None:
     """Micro firms (in neither group) of the same survey wave stay in the design with zero
-    contributions: the design df counts their PSUs; the estimates do not change."""
+    contributions: the shares do not change, their SEs are those of the tidy function on the
+    whole wave with the micro firms' outcome masked (a domain), not of the subset."""
     panel = _panel()
     micro = panel[panel["firm_id"].isin([f"F{i}" for i in range(6)])].copy()
     micro["firm_id"] = micro["firm_id"] + "m"
@@ -515,9 +571,17 @@ def test_the_engine_keeps_firms_outside_the_groups_in_the_design() -> None:
             res["statistic"] == statistic)
         return res.loc[sel, "value"].reset_index(drop=True)
 
-    assert pick(with_micro, "design_df").tolist() == [66 - 3, 66 - 3]
-    assert pick(without, "design_df").tolist() == [60 - 3, 60 - 3]
+    assert pick(with_micro, "design_df").tolist() == [60 - 3, 60 - 3]
     pd.testing.assert_series_equal(pick(with_micro, "share"), pick(without, "share"))
+    wave = both[both["year"] == 2015]
+    masked = wave.assign(exporter=wave["exporter"].astype(object).where(
+        wave["size_group"] != "micro"), size_group=wave["size_group"].astype(str))
+    tidy = svy_crosstab(masked, "size_group", "exporter", weight="_weight", strata="_stratum",
+                        cluster="firm_id", row_order=["SME", "non-SME"], positive=True)
+    engine_se = pick(with_micro, "share_se")[:4].tolist()
+    assert engine_se == pytest.approx(tidy.loc[tidy["statistic"] == "share_se",
+                                               "value"].tolist(), rel=1e-12)
+    assert engine_se != pytest.approx(pick(without, "share_se")[:4].tolist(), rel=1e-6)
 
 
 def test_equal_weights_through_the_engine_reduce_to_the_unweighted_chi_square() -> None:

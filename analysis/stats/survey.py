@@ -52,7 +52,9 @@ class Design:
     ``outside`` = (stratum labels, PSU labels) of sampled cases of the same survey that are not
     analysed (other groups, a population filter, missing values): domain estimation keeps their
     PSUs in the design with zero contributions (as R's ``subset()`` of a survey design), so the
-    PSU counts, the stratum means of the PSU totals and the design df are those of the survey.
+    stratum means of the PSU totals are those of the survey. The PSU and stratum counts and the
+    design df = #PSUs - #strata count those with an analysed case of positive weight, as R's
+    ``degf()`` (and svy).
     """
 
     def __init__(self, weight: np.ndarray, stratum: np.ndarray | None = None,
@@ -77,10 +79,14 @@ class Design:
         key = s.astype(np.int64) * (int(c.max()) + 1 if n else 1) + c
         self.psu = np.unique(key, return_inverse=True)[1].reshape(-1) if n else key
         self.stratum = s
-        self.n_psu = int(self.psu.max()) + 1 if n else 0
-        self.psu_stratum = np.zeros(self.n_psu, dtype=np.int64)
+        all_psu = int(self.psu.max()) + 1 if n else 0
+        self.psu_stratum = np.zeros(all_psu, dtype=np.int64)
         self.psu_stratum[self.psu] = s
-        self.n_strata = int(np.unique(s).size) if n else 0
+        # degrees of freedom as R's degf(): the PSUs and strata with an analysed case of
+        # positive weight (the variance itself keeps every PSU of the design)
+        used = self.weight > 0
+        self.n_psu = int(np.unique(self.psu[:n_in][used]).size)
+        self.n_strata = int(np.unique(s[:n_in][used]).size)
         self.df = self.n_psu - self.n_strata
         self.lonely = lonely
         counts = np.bincount(self.psu_stratum, minlength=int(s.max()) + 1 if n else 0)
