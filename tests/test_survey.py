@@ -367,6 +367,26 @@ def test_svy_logit_matches_samplics_survey_glm() -> None:
     assert _v(out, "wald", "gi", "p") == pytest.approx(stats.f.sf(wald, 1, ddf))
 
 
+def test_svy_logit_matches_svy_glm_also_on_a_domain() -> None:
+    """svy's survey GLM (R svyglm's computation): coefficients, SEs, t on the residual design
+    df and p, on the whole sample and on a domain with two PSUs wholly outside it."""
+    df = _design_frame(17).assign(y=lambda f: f["y"].astype(int))
+    df["inside"] = ~df["psu"].isin([0, 1])
+    svy, sample = _svy_sample(df)
+    for where in (None, "inside"):
+        ref = (sample.glm.fit("y", x=["gi", "x"], family="binomial") if where is None else
+               sample.glm.fit("y", x=["gi", "x"], family="binomial",
+                              where=svy.col("inside") == True))  # noqa: E712
+        data = df if where is None else df.assign(y=df["y"].where(df["inside"]))
+        ours = svy_logit(data, "y", ["gi", "x"], weight="w", strata="st", cluster="psu")
+        for c in ref.coefs:
+            term = "constant" if c.term == "_intercept_" else c.term
+            assert _v(ours, "B", term) == pytest.approx(c.est, rel=1e-7)
+            assert _v(ours, "se", term) == pytest.approx(c.se, rel=1e-6)
+            assert _v(ours, "wald", term, "p") == pytest.approx(c.wald.p_value, rel=1e-5)
+            assert _v(ours, "design_ddf") == c.wald.df
+
+
 def test_svy_logit_point_estimates_match_weighted_glm() -> None:
     df = _design_frame(6).assign(y=lambda f: f["y"].astype(int))
     out = svy_logit(df, "y", ["gi", "x"], weight="w", strata="st", cluster="psu")
