@@ -604,6 +604,33 @@ def test_the_engine_keeps_firms_outside_the_groups_in_the_design() -> None:
     assert engine_se != pytest.approx(pick(without, "share_se")[:4].tolist(), rel=1e-6)
 
 
+def test_a_design_based_test_configured_directly_uses_the_main_weight() -> None:
+    specs = _specs()
+    specs["hypotheses"]["H1"]["tests"][0]["test"] = "svy_crosstab"
+    direct = run_hypotheses(_panel(), specs, sample="Ghana", only=["H1"])
+    beside = run_hypotheses(_panel(), _specs(), sample="Ghana", only=["H1"])
+
+    def year_tests(res: pd.DataFrame, spec_id: str) -> pd.DataFrame:
+        sel = (res["spec_id"] == spec_id) & (res["role"] == "test") & (res["scope"] == "year")
+        return res.loc[sel, ["statistic", "value", "p"]].reset_index(drop=True)
+
+    got = year_tests(direct, "H1_chi")
+    assert (got["statistic"] == "rao_scott_f").all()
+    pd.testing.assert_frame_equal(got, year_tests(beside, "H1_chi__svy"))
+
+
+def test_strata_of_pooled_panels_are_nested_in_their_panel() -> None:
+    one = _panel().assign(panel="ghana")
+    two = _panel(seed=6).assign(panel="peru", country="Peru",
+                                firm_id=lambda f: "P" + f["firm_id"])
+    both = pd.concat([one, two], ignore_index=True)
+    both["size_group"] = pd.Categorical(both["size_group"], ["SME", "non-SME"])
+    res = run_hypotheses(both, _specs(), sample="all", only=["H1"])
+    sel = (res["spec_id"] == "H1_chi__svy") & (res["statistic"] == "n_strata") & (
+        res["scope"] == "year")
+    assert res.loc[sel, "value"].tolist() == [6.0, 6.0]  # 3 size strata in each panel
+
+
 def test_equal_weights_through_the_engine_reduce_to_the_unweighted_chi_square() -> None:
     res = run_hypotheses(_panel(equal=True), _specs(), sample="Ghana", only=["H1"])
     for year in (2015, 2016):

@@ -164,7 +164,7 @@ class _Columns:
     def _design(self, panel: pd.DataFrame) -> None:
         """The declared survey design: ``weights`` (name -> array: "" for ``_weight``, else the
         alternative ``_weight_<name>``; empty without a design), stratum and PSU labels (nested
-        in the country when the panel has one, so pooled panels never share a stratum) and the
+        in the panel, else the country, so pooled panels never share a stratum) and the
         rule for single-PSU strata (column ``_single_unit`` or ``panel.attrs["single_unit"]``,
         default certainty)."""
         self.weights: dict[str, np.ndarray] = {}
@@ -177,7 +177,8 @@ class _Columns:
             if panel[c].notna().any():
                 self.weights[str(c)[len("_weight_"):]] = panel[c].to_numpy(dtype=float,
                                                                            na_value=np.nan)
-        where = (panel["country"].astype(str) + "|" if "country" in panel
+        nest = next((c for c in ("panel", "country") if c in panel), None)
+        where = (panel[nest].astype(str) + "|" if nest is not None
                  else pd.Series("", index=panel.index))
         if "_stratum" in panel and panel["_stratum"].notna().any():
             self.stratum = (where + panel["_stratum"].astype(str)).to_numpy(dtype=object)
@@ -455,6 +456,9 @@ def _unit(d: _SpecData, spec: dict[str, Any], *, scope: str, mask: np.ndarray, a
     elif unavailable:
         why = f"variable {unavailable!r} is not available in this panel"
     else:
+        if weight is None and d.weights and kind in registry.REGISTRY and \
+                registry.entry(kind).family == "survey":
+            weight = ""  # a design-based test configured directly: the main weight
         sample = d.sample(mask, weight)
         if sample.group.size == 0:
             why = (f"no cases of either group ({', '.join(map(repr, d.labels))}) in this "
