@@ -679,6 +679,10 @@ def test_tables_figures_and_methods_carry_the_counterparts() -> None:
                                tests=res["test"].unique())
     for name in ("svy_crosstab", "svy_logit", "svy_rank"):
         assert registry.entry(name).methods.split(" (")[0][:60] in text.replace("&#x27;", "'")
+    assert "adjusted as families of their own" in text
+    plain = run_hypotheses(_panel(design=False), _specs(), sample="Ghana")
+    assert "__svy" not in report.methods_text(config, _specs(), {"description": "SME: 11-199"},
+                                              summary, tests=plain["test"].unique())
 
 
 def test_a_counterpart_must_be_registered() -> None:

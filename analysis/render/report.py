@@ -177,7 +177,14 @@ def methods_text(config: dict[str, Any], specs: dict[str, Any], size_def: dict[s
         + "Tests run year by year; the pooled scope fits a logit with year dummies and "
         "firm-clustered standard errors for binary outcomes and compares firm means for metric "
         "ones. Holm-adjusted p within each hypothesis and Benjamini–Hochberg-adjusted p across "
-        "all tests are reported beside raw p.</p>",
+        "all tests are reported beside raw p."
+        + (" The design-based tests run beside the unweighted ones as secondary comparisons "
+           "(spec ids ending <code>__svy</code>, and <code>__svy_&lt;weight&gt;</code> for each "
+           "alternative weight as a sensitivity), adjusted as families of their own; the "
+           "verdicts rest on the unweighted tests, with the default rule applied to the "
+           "design-based counterparts reported beside them."
+           if any(e.family == "survey" for e in entries) else "")
+        + "</p>",
         "<p><b>Hypotheses</b> (from <code>" + esc(config["hypotheses"]) + "</code>):</p><ul>",
     ]
     for hyp, h in specs["hypotheses"].items():
