@@ -92,7 +92,8 @@ def run_comparison(d: Sample, spec: dict[str, Any], *, scope: str, alpha: float,
         else:
             d = _firm_means(d)
             why = "pooled over years: firm means over the years"
-    if kind == "auto" or "metric" in registry.entry(kind).outcomes:
+    if kind == "auto" or ("metric" in registry.entry(kind).outcomes
+                          and registry.entry(kind).family != "survey"):
         x1, x2, _ = d.split()
         normal, note = normality_choice([x1, x2], labels, alpha, memo=memo)
         if kind == "auto" and choice is not None:
@@ -386,7 +387,9 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
                         res2["test_reason"] = res2["test_reason"].replace(
                             "logit with year dummies, standard errors clustered by firm",
                             "survey-weighted logit with year dummies, linearized standard "
-                            "errors (PSUs: the declared clusters, else the firms)")
+                            "errors (PSUs: the declared clusters, else the firms)").replace(
+                            "firm means over the years",
+                            "firm means over the years, each firm with its mean weight")
                         ctx2 = ctx | {
                             "spec_id": svy["id"], "verdict_role": "secondary",
                             "test": res2["test"],

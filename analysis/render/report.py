@@ -115,8 +115,9 @@ def tests_of_specs(specs: dict[str, Any]) -> list[str]:
     named: set[str] = set()
     for h in specs["hypotheses"].values():
         for t in h["tests"]:
-            if t["test"] == "auto":
-                named |= {n for n, e in registry.REGISTRY.items() if "metric" in e.outcomes}
+            if t["test"] == "auto":  # the design-based tests run only beside a chosen test
+                named |= {n for n, e in registry.REGISTRY.items()
+                          if "metric" in e.outcomes and e.family != "survey"}
             else:
                 named.add(t["test"])
     named |= {registry.REGISTRY[n].pooled_test for n in list(named)
