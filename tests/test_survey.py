@@ -214,6 +214,21 @@ def test_risk_difference_is_a_survey_regression_coefficient_in_samplics() -> Non
     assert se == pytest.approx(m.beta["stderror"][1], rel=1e-9)
 
 
+def test_weighted_odds_ratio_and_its_se_equal_the_survey_logit_of_the_group() -> None:
+    """Two routes to the same number: the delta-method SE of the log odds ratio of two
+    weighted shares, and the sandwich SE of the group coefficient of the saturated survey
+    logit (Newton), on a stratified cluster sample."""
+    df = _design_frame(18)
+    tab = svy_crosstab(df, "g", "y", weight="w", strata="st", cluster="psu", positive=True)
+    fit = svy_logit(df.assign(y=df["y"].astype(int), a=(df["g"] == "a").astype(int)), "y",
+                    ["a"], weight="w", strata="st", cluster="psu")
+    assert _v(tab, "odds_ratio", "True") == pytest.approx(_v(fit, "exp_b", "a"), rel=1e-9)
+    or_row = tab[tab["statistic"] == "odds_ratio"].iloc[0]
+    se_tab = (np.log(or_row["ci_high"]) - np.log(or_row["ci_low"])) / (
+        2 * stats.t.ppf(0.975, _v(tab, "design_df")))
+    assert se_tab == pytest.approx(_v(fit, "se", "a"), rel=1e-8)
+
+
 # --------------------------------------------------------------------------- Rao-Scott
 def test_rao_scott_with_equal_weights_reduces_to_pearson_2x2() -> None:
     df = pd.DataFrame({"g": ["a"] * 20 + ["b"] * 25,
