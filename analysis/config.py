@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,10 @@ from analysis.errors import PipelineInputError
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".dta": "stata",
-           ".xlsx": "excel", ".xls": "excel"}
+           ".xlsx": "excel", ".xls": "excel", ".sav": "spss", ".zsav": "spss"}
+YTE_KEY = "__use_yte__"
+BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True,
+              "false": False, "no": False, "off": False, "0": False}
 
 
 def load_yaml(path: str | Path) -> Any:
@@ -91,13 +95,102 @@ def schema_errors(obj: Any, schema: dict[str, Any], root: str, schema_name: str)
     return [_describe(e, root, schema_name) for e in errors]
 
 
-def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
+def merge_order(config_files: list[str | Path]) -> list[str]:
+    """Snakemake's configuration files in the order they were merged, each once, as paths
+    relative to the working directory where possible.
+
+    ``workflow.configfiles`` lists the ``--configfile`` files (absolute paths) before the
+    Snakefile's ``configfile:`` (as written), but the Snakefile's file is merged first and the
+    command line's over it.
+    """
+    files = [f for f in config_files if not Path(f).is_absolute()]
+    files += [f for f in config_files if Path(f).is_absolute()]
+    seen: dict[Path, str] = {}
+    for f in files:
+        key = Path(f).resolve()
+        seen.pop(key, None)
+        rel = os.path.relpath(f) if Path(f).is_absolute() else str(f)
+        seen[key] = str(f) if rel.startswith("..") else rel
+    return list(seen.values())
+
+
+def refuse_code(config_files: list[str | Path]) -> None:
+    """Refuse configuration files that ask Snakemake to evaluate them as YTE templates.
+
+    A file with ``__use_yte__: true`` has its ``?``-expressions run as Python by Snakemake while
+    it loads the file (before this check can run); configuration is data, so such a file stops
+    the run with a message naming it.
+    """
+    bad = []
+    for f in merge_order(config_files):
+        try:
+            text = Path(f).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raw = None
+        if (isinstance(raw, dict) and YTE_KEY in raw) or YTE_KEY in text:
+            bad.append(str(f))
+    if bad:
+        raise PipelineInputError(
+            f"configuration files declare `{YTE_KEY}`, which makes Snakemake run their "
+            "`?`-expressions as code; nothing in this project's configuration may run as code. "
+            f"Remove `{YTE_KEY}` and write plain values (and check what the expressions did: "
+            "Snakemake evaluated them while loading the file):", bad)
+
+
+def panel_sources(config_files: list[str | Path]) -> dict[str, str]:
+    """For each panel name, the configuration file that (last) defines it."""
+    out: dict[str, str] = {}
+    for f in merge_order(config_files):
+        try:
+            raw = yaml.safe_load(Path(f).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(raw, dict):
+            if isinstance(raw.get("panels_file"), str):
+                out = {"*": raw["panels_file"]}
+            for name in raw.get("panels") or {}:
+                out[str(name)] = str(f)
+    return out
+
+
+def _load_panel_sheet(path: str) -> dict[str, Any]:
+    """The panel entries of a panel sheet (a YAML file of panel entries, or ``panels:`` of)."""
+    sheet = load_yaml(path)
+    if isinstance(sheet, dict) and isinstance(sheet.get("panels"), dict) and len(sheet) == 1:
+        sheet = sheet["panels"]
+    if not isinstance(sheet, dict) or not sheet:
+        raise PipelineInputError(
+            f"{path}: a panel sheet (config key panels_file) must be a YAML mapping of panel "
+            "entries, e.g. `peru: {path: data/peru.dta, mapping: {preset: wbes}}`")
+    return sheet
+
+
+def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH,
+                 config_files: list[str | Path] | None = None) -> dict[str, Any]:
     """Check a configuration against the schema, then check the files it names.
+
+    ``panels_file`` (a panel sheet) replaces ``panels``; a panel set to null (``panels:
+    {india: null}`` in an overlay) is removed. ``config_files`` (the files the configuration was
+    merged from) name, in messages, the file each panel entry came from (``config_file``).
 
     Returns the configuration with schema defaults filled in. Raises
     :class:`PipelineInputError` listing every problem, each with its location in the config.
     """
     config = copy.deepcopy(config)
+    sources = panel_sources(config_files or [])
+    if isinstance(config.get("per_country"), str):
+        word = config["per_country"].strip().lower()
+        if word in BOOL_WORDS:
+            config["per_country"] = BOOL_WORDS[word]
+    if isinstance(config.get("panels_file"), str):
+        config["panels"] = _load_panel_sheet(config["panels_file"])
+        sources = {name: config["panels_file"] for name in config["panels"]}
+    if isinstance(config.get("panels"), dict):
+        config["panels"] = {k: v for k, v in config["panels"].items() if v is not None}
     for panel in (config.get("panels") or {}).values():
         if isinstance(panel, dict) and isinstance(panel.get("mapping"), dict):
             normalize_yes_no(panel["mapping"])
@@ -110,6 +203,7 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) 
     config.setdefault("per_country", True)
     problems = []
     for name, panel in config["panels"].items():
+        panel["config_file"] = sources.get(name, sources.get("*", "config/config.yaml"))
         panel.setdefault("synthetic", False)
         panel.setdefault("read", {})
         panel.setdefault("mapping", {})
@@ -118,7 +212,7 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) 
             if fmt is None:
                 problems.append(
                     f"config.panels.{name}.path: cannot tell the format of {panel['path']!r} from "
-                    f"its extension; add `format: csv|parquet|stata|excel`"
+                    f"its extension; add `format: csv|parquet|stata|spss|excel`"
                 )
             panel["format"] = fmt
     bands = config["derive"]["doi_bands"]
@@ -136,6 +230,35 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) 
     if problems:
         raise PipelineInputError("the configuration has problems:", problems)
     return config
+
+
+def check_input_paths(config: dict[str, Any]) -> None:
+    """Every input file the configuration names must exist (checked at start-up, so that a
+    misspelt path never lets a run finish on results of an earlier run)."""
+    import glob
+
+    def hint(path: str) -> str:
+        parent = Path(path).parent
+        names = [str(parent / p.name) for p in parent.glob("*")] if parent.is_dir() else []
+        return did_you_mean(path, names) if names else f" (directory {str(parent)!r} not found)"
+
+    problems = []
+    for name, panel in config["panels"].items():
+        path = panel["path"]
+        if not Path(path).is_file():
+            problems.append(f"config.panels.{name}.path ({panel.get('config_file')}): file "
+                            f"{path!r} not found{hint(path)}")
+    keys = [("codebook", config.get("codebook")), ("hypotheses", config.get("hypotheses")),
+            ("pathways", config.get("pathways")), ("integration", config.get("integration"))]
+    keys += [(f"cases.{k}", v) for k, v in (config.get("cases") or {}).items()
+             if isinstance(v, str)]
+    for key, path in keys:
+        if isinstance(path, str) and not glob.glob(path):
+            problems.append(f"config.{key}: file {path!r} not found{hint(path)}")
+    if problems:
+        raise PipelineInputError(
+            "input files named by the configuration are missing (fix the paths; nothing ran):",
+            problems)
 
 
 SIZE_PRESETS = "size_definitions"

@@ -191,7 +191,7 @@ def test_missing_presets_dir(tmp_path):
 def test_format_not_recognised():
     exc = check_with(lambda c: c["panels"]["india"].__setitem__("path", "data/india.txt"))
     assert_message(exc, "config.panels.india.path: cannot tell the format of 'data/india.txt'",
-                   "add `format: csv|parquet|stata|excel`")
+                   "add `format: csv|parquet|stata|spss|excel`")
     cfg = minimal_config()
     cfg["panels"]["india"] |= {"path": "data/india.txt", "format": "csv"}
     assert check_config(cfg)["panels"]["india"]["format"] == "csv"
@@ -233,7 +233,8 @@ def test_resolve_mapping_merges_panel_over_preset():
     }, PRESETS)
     assert resolved["rename"] == {"idstd": "firm_id", "l1": "employees", "b5": "founded",
                                   "a4a": "sector", "b8": "tqm", "h1": "innovation",
-                                  "a4b": "sector"}
+                                  "d3c": "direct_export_share",
+                                  "d3b": "indirect_export_share", "a4b": "sector"}
     assert resolved["sum"] == {"export_share": ["d3b", "d3c"]}
     assert resolved["missing_codes"] == {"default": [-9], "columns": {"b5": [9999]}}
     assert resolved["yes_no"] == {"codes": {"yes": [1], "no": [2]},

@@ -573,6 +573,74 @@ def test_adding_a_wbes_panel_reruns_only_its_jobs_and_the_pooled_ones(fresh: Pat
     assert len(h3) and h3.str.startswith("Not estimable").all(), h3.tolist()
 
 
+# --------------------------------------------------------------------------- real panels (issue 10)
+def _design_panel(work: Path) -> Path:
+    """The WBES-layout fixture with weights and strata, and its panel sheet, in ``work``."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from wbes_fixture import PANEL_SHEET, write_wbes
+
+    write_wbes(work / "data" / "peru_design.csv")
+    sheet = work / "config" / "my_panels.yaml"
+    sheet.write_text(PANEL_SHEET, encoding="utf-8")
+    return sheet
+
+
+def test_a_wbes_panel_with_a_design_runs_alone_to_a_report(snapshot: Path) -> None:
+    work = copy_snapshot(snapshot, snapshot.parent / "alone")
+    _design_panel(work)
+    run = snakemake(work, "--cores", "2", "--config", "panels_file=config/my_panels.yaml")
+    assert run.returncode == 0, run.describe()
+    assert (work / "reports" / "report.html").is_file()
+    summary = read_json(work / "results" / "pooled" / "summary.json")
+    assert list(summary["panels"]) == ["peru"]  # the sheet replaced the five default panels
+    assert summary["synthetic"] is False and summary["reconciles"] is True
+    assert summary["panels"]["peru"]["survey"]["weight_column"] == "_weight"
+    panel = pd.read_parquet(work / "results" / "panels" / "peru.parquet")
+    assert (panel["_weight"] > 0).all() and panel["_stratum"].str.count("[|]").eq(2).all()
+    caption = (work / "reports" / "figures" / "pathways.caption.txt").read_text()
+    assert "Not available in this panel: first_export_year" in caption
+    log = (work / "logs" / "pathways" / "pathways.log").read_text(encoding="utf-8")
+    assert "not available in this panel" in log
+
+
+def test_a_wbes_panel_with_a_design_runs_beside_the_defaults(fresh: Path) -> None:
+    work = fresh.parent / "beside"
+    shutil.copytree(fresh, work, symlinks=True)
+    _design_panel(work)
+    overlay = work / "config" / "beside.yaml"
+    sheet = yaml.safe_load((work / "config" / "my_panels.yaml").read_text(encoding="utf-8"))
+    overlay.write_text(yaml.safe_dump({"panels": sheet}), encoding="utf-8")
+    run = snakemake(work, "results/pooled/summary.json", "results/pathways/classified.csv",
+                    "--cores", "2", "--configfile", "config/config.yaml", "config/beside.yaml")
+    assert run.returncode == 0, run.describe()
+    summary = read_json(work / "results" / "pooled" / "summary.json")
+    assert set(summary["panels"]) == {"india", "ghana", "mexico", "venezuela", "malaysia", "peru"}
+    assert summary["panels"]["india"]["survey"] is None
+    pooled = pd.read_parquet(work / "results" / "pooled" / "panel.parquet")
+    peru = pooled["panel"] == "peru"
+    assert pooled.loc[peru, "_weight"].notna().all() and pooled.loc[~peru, "_weight"].isna().all()
+    classified = pd.read_csv(work / "results" / "pathways" / "classified.csv")
+    assert classified["firm_id"].str.startswith("PE").sum() == 40
+
+
+def test_start_up_refuses_yte_and_misspelt_paths(snapshot: Path) -> None:
+    work = copy_snapshot(snapshot, snapshot.parent / "startup")
+    (work / "config" / "evil.yaml").write_text(
+        "__use_yte__: true\nalpha: ?0.05\n", encoding="utf-8")
+    run = snakemake(work, "-n", "--configfile", "config/config.yaml", "config/evil.yaml",
+                    timeout=300)
+    assert run.returncode != 0, run.describe()
+    assert "__use_yte__" in run.output and "config/evil.yaml" in run.output, run.describe()
+    (work / "config" / "typo.yaml").write_text(
+        "panels:\n  india: {path: data/synthetic/indai.csv}\n", encoding="utf-8")
+    run = snakemake(work, "-n", "--configfile", "config/config.yaml", "config/typo.yaml",
+                    timeout=300)
+    assert run.returncode != 0, run.describe()
+    for part in ("config.panels.india.path (config/typo.yaml)", "indai.csv' not found",
+                 "did you mean 'data/synthetic/india.csv'?"):
+        assert part in run.output, run.describe()
+
+
 # --------------------------------------------------------------------------- 6. cluster profile
 def test_cluster_generic_profile_submits_through_the_stub(snapshot: Path) -> None:
     if util.find_spec("snakemake_executor_plugin_cluster_generic") is None:

@@ -92,6 +92,14 @@ def derive_variables(
     if {"net_income", "total_assets"} <= set(out.columns):
         computed = 100.0 * out["net_income"] / out["total_assets"].where(out["total_assets"] > 0)
         out["rota"] = out["rota"].fillna(computed) if "rota" in out else computed
+    if {"direct_export_share", "indirect_export_share"} & set(out.columns):
+        # the WBES exporter definitions (docs/data_contract.md, "The WBES preset")
+        total = out["export_share"]
+        out["exporter_1pct"] = (total >= 1).astype("boolean").where(total.notna())
+        out["exporter_10pct"] = (total >= 10).astype("boolean").where(total.notna())
+        if "direct_export_share" in out:
+            direct = out["direct_export_share"]
+            out["direct_exporter_10pct"] = (direct >= 10).astype("boolean").where(direct.notna())
     excluded = out["size_group"].isna()
     name = size_def.get("name", "custom")
     rows = []

@@ -22,6 +22,7 @@ header is row 1).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +37,88 @@ DEFAULT_NO = [0, "0", "no", "No", "NO", "n", "N", "false", "False", "FALSE", Fal
 ROUND_DECIMALS = 10  # sums and scaled values are rounded to this many decimals
 
 
-def read_panel(path: str | Path, fmt: str, read: dict[str, Any] | None = None) -> pd.DataFrame:
+def _csv_text(path: Path, read: dict[str, Any]) -> tuple[io.StringIO, list[int]]:
+    """The CSV text without its whole-line comments, and the file line of each kept line.
+
+    Only a line whose first non-blank character is the ``comment`` character is skipped; a
+    ``#`` inside a value (``"Tools #2"``) is data. Returns the text and, for each line kept, its
+    line number in the file (1-based), so that messages can still name file lines.
+    """
+    encoding = read.get("encoding", "utf-8")
+    comment = read.get("comment")
+    text = path.read_text(encoding=encoding)
+    kept, numbers = [], []
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        if comment and line.lstrip().startswith(comment):
+            continue
+        kept.append(line)
+        numbers.append(number)
+    return io.StringIO("".join(kept)), numbers
+
+
+def _excel_sheet_error(path: Path, sheet: Any) -> PipelineInputError | None:
+    """A message listing the workbook's sheets when ``sheet`` is not one of them."""
+    try:
+        names = pd.ExcelFile(path).sheet_names
+    except Exception:  # noqa: BLE001 (the reader's own error is reported instead)
+        return None
+    if isinstance(sheet, int):
+        if 0 <= sheet < len(names):
+            return None
+        return PipelineInputError(
+            f"{path}: the workbook has no sheet number {sheet} (sheets are numbered from 0); "
+            f"its sheets: {names}; set `read: {{sheet: <name>}}` on the panel entry")
+    if sheet in names:
+        return None
+    from analysis.config import did_you_mean
+
+    return PipelineInputError(
+        f"{path}: the workbook has no sheet {sheet!r}{did_you_mean(sheet, names)}; its sheets: "
+        f"{names}; set `read: {{sheet: <name>}}` on the panel entry")
+
+
+def read_spss(path: Path, read: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read an SPSS ``.sav`` file with pyreadstat; return the data and its value labels.
+
+    The data keep their numeric codes unless ``read: {value_labels: true}``, which replaces each
+    labelled code by its label (e.g. 1 -> "Yes"), so that a mapping can name labels. SPSS
+    user-missing values become missing. The value labels ({column: {code: label}}) and the
+    variable labels are returned for the panel's info record.
+    """
+    import pyreadstat
+
+    df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False,
+                                   user_missing=False,
+                                   encoding=read.get("encoding"))
+    value_labels = {col: {(int(k) if isinstance(k, float) and k.is_integer() else k): str(v)
+                          for k, v in labels.items()}
+                    for col, labels in (meta.variable_value_labels or {}).items()}
+    if read.get("value_labels"):
+        for col, labels in value_labels.items():
+            if col in df:
+                df[col] = df[col].astype(object).map(
+                    lambda v, lab=labels: lab.get(int(v) if isinstance(v, float)
+                                                  and v.is_integer() else v, v),
+                    na_action="ignore")
+    labels = {"value_labels": value_labels,
+              "variable_labels": {k: v for k, v in zip(meta.column_names, meta.column_labels,
+                                                       strict=True) if v}}
+    return df, labels
+
+
+def read_panel(path: str | Path, fmt: str, read: dict[str, Any] | None = None,
+               labels: dict[str, Any] | None = None) -> pd.DataFrame:
     """Read a panel file as it is, every column kept.
 
     CSV columns are read as text so that identifiers keep leading zeros and invalid entries keep
     their original spelling for error messages; Stata files keep their numeric codes
-    (value labels are not applied). A ``_row`` column numbers the data rows from 1.
+    (value labels are not applied); SPSS files keep their codes unless ``value_labels: true``
+    (see :func:`read_spss`; the labels are put into ``labels`` when a dict is given). A ``_row``
+    column numbers the data rows from 1.
+
+    Reader options (``read``): ``comment`` (CSV: skip whole lines starting with it),
+    ``sep``, ``decimal`` (CSV: ``","`` for decimal commas), ``encoding``, ``sheet`` (Excel),
+    ``skiprows`` (CSV, Excel: title rows above the header), ``value_labels`` (SPSS).
     """
     path = Path(path)
     read = read or {}
@@ -50,23 +127,35 @@ def read_panel(path: str | Path, fmt: str, read: dict[str, Any] | None = None) -
             f"{path}: panel file not found (check `path` in the panel's config entry)")
     try:
         if fmt == "csv":
+            text, _ = _csv_text(path, read)
+            decimal = read.get("decimal", ".")
             df = pd.read_csv(
-                path,
+                text,
                 dtype=str,
                 keep_default_na=False,
                 na_values=[""],
-                comment=read.get("comment"),
-                sep=read.get("sep", ","),
-                encoding=read.get("encoding", "utf-8"),
+                sep=read.get("sep", ";" if decimal == "," else ","),
+                skiprows=read.get("skiprows", 0),
             )
+            if decimal != ".":
+                df = _decimal_comma(df, decimal)
         elif fmt == "parquet":
             df = pd.read_parquet(path)
         elif fmt == "stata":
             df = pd.read_stata(path, convert_categoricals=False)
+        elif fmt == "spss":
+            df, found = read_spss(path, read)
+            if labels is not None:
+                labels.update(found)
         elif fmt == "excel":
-            df = pd.read_excel(path, sheet_name=read.get("sheet", 0))
+            sheet = read.get("sheet", 0)
+            problem = _excel_sheet_error(path, sheet)
+            if problem is not None:
+                raise problem
+            df = pd.read_excel(path, sheet_name=sheet, skiprows=read.get("skiprows", 0))
         else:
-            raise PipelineInputError(f"{path}: unknown format {fmt!r} (csv, parquet, stata, excel)")
+            raise PipelineInputError(
+                f"{path}: unknown format {fmt!r} (csv, parquet, stata, spss, excel)")
     except PipelineInputError:
         raise
     except Exception as exc:  # the reader's own message, with the file named
@@ -79,6 +168,26 @@ def read_panel(path: str | Path, fmt: str, read: dict[str, Any] | None = None) -
         )
     df.insert(0, "_row", np.arange(1, len(df) + 1, dtype=np.int64))
     return df
+
+
+_DECIMAL_COMMA = r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+)?(,\d+)?\s*$"
+
+
+def _decimal_comma(df: pd.DataFrame, decimal: str) -> pd.DataFrame:
+    """Text numbers written with a decimal comma (``12,5``; ``1.234,5``) in the usual form.
+
+    Only values that look like such a number change; other text (ids, words) is kept.
+    """
+    pattern = _DECIMAL_COMMA.replace(",", "\\" + decimal if decimal in ".^$*+?" else decimal)
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        looks = s.str.match(pattern, na=False) & s.str.contains(r"\d", na=False)
+        if looks.any():
+            fixed = (s[looks].str.strip().str.replace(".", "", regex=False)
+                     .str.replace(decimal, ".", regex=False))
+            out.loc[looks, col] = fixed
+    return out
 
 
 def _as_number(s: pd.Series) -> pd.Series:
@@ -198,6 +307,8 @@ def apply_mapping(
     panel: str,
     path: str,
     on_invalid: str | None = None,
+    config_file: str = "config/config.yaml",
+    survey: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Map a raw panel onto the canonical variables.
 
@@ -213,6 +324,11 @@ def apply_mapping(
         Names used in messages and in the ledger.
     on_invalid : {"error", "exclude"}, optional
         Overrides the codebook's ``on_invalid`` for every variable.
+    config_file : str
+        The configuration file the panel entry came from (named in messages).
+    survey : dict, optional
+        The panel's survey design (``weights``, ``alternatives``, ``strata``, ``clusters``,
+        ``single_unit``); see :func:`survey_columns`.
 
     Returns
     -------
@@ -234,28 +350,42 @@ def apply_mapping(
     variables: dict[str, dict[str, Any]] = codebook["variables"]
     df = raw.copy()
     where = f"panel {panel!r} ({path})"
-    cfg_hint = f"fix the mapping in config/config.yaml, panels.{panel}.mapping"
+    cfg_hint = f"fix the mapping in {config_file}, panels.{panel}.mapping"
 
-    # 0. every source column the mapping names must exist
-    rename: dict[str, str] = dict(mapping.get("rename", {}))
-    sums: dict[str, list[str]] = dict(mapping.get("sum", {}))
+    # 0. every source column the mapping names must exist (those listed in `optional` may be
+    # absent: their entries are dropped and the variables stay missing)
+    optional = set(mapping.get("optional") or [])
+    rename: dict[str, str] = {k: v for k, v in (mapping.get("rename") or {}).items()
+                              if k in df.columns or k not in optional}
+    sums: dict[str, list[str]] = {t: parts for t, parts in (mapping.get("sum") or {}).items()
+                                  if all(c in df.columns for c in parts)
+                                  or not all(c in optional for c in parts)}
     missing_cfg = mapping.get("missing_codes", {}) or {}
+    optional_absent = sorted(c for c in optional if c not in df.columns)
     named = list(rename) + [c for parts in sums.values() for c in parts]
-    named += list((missing_cfg.get("columns") or {}).keys())
+    named += [c for c in (missing_cfg.get("columns") or {}) if c not in optional]
     absent = [c for c in dict.fromkeys(named) if c not in df.columns]
     if absent:
+        from analysis.config import did_you_mean
+
+        file_cols = [c for c in df.columns if c != "_row"]
         raise PipelineInputError(
-            f"{where}: the mapping names columns that are not in the file: {absent}; {cfg_hint}",
-            [f"columns in the file: {[c for c in df.columns if c != '_row']}"],
+            f"{where}: the mapping names columns that are not in the file: {absent}; {cfg_hint} "
+            "(or list a column under mapping.optional when some extracts lack it)",
+            [f"{c!r}{did_you_mean(c, file_cols)}" for c in absent if did_you_mean(c, file_cols)]
+            + [f"columns in the file: {file_cols}"],
         )
     unknown_targets = [t for t in list(rename.values()) + list(sums) +
-                       list(mapping.get("constants", {})) + list(mapping.get("scale", {}))
+                       list(mapping.get("constants") or {}) + list(mapping.get("scale") or {})
                        if t not in variables]
     if unknown_targets:
+        from analysis.config import did_you_mean
+
         raise PipelineInputError(
             f"{where}: the mapping targets names that are not canonical variables: "
-            f"{sorted(set(unknown_targets))}; the canonical variables are listed in "
-            "data/codebook.yaml",
+            f"{sorted(set(unknown_targets))}; {cfg_hint} (the canonical variables are listed in "
+            "data/codebook.yaml)",
+            [f"{t!r}{did_you_mean(t, variables)}" for t in sorted(set(unknown_targets))],
         )
     yes_no_cols = ((mapping.get("yes_no") or {}).get("columns") or {})
     not_boolean = [c for c in yes_no_cols if variables.get(c, {}).get("type") != "boolean"]
@@ -362,15 +492,27 @@ def apply_mapping(
             out[var] = text.mask(text == "")
     out.insert(1, "panel", panel)
 
+    design = None
+    if survey:
+        design = survey_columns(out, df, rename, survey, problems, on_invalid or "error",
+                                where=where, hint=f"panels.{panel}.survey in {config_file}")
+
     # invalid values: error or exclusion
     errors = [p for p in problems.items if p["on_invalid"] == "error"]
     errors.sort(key=lambda p: int(out.at[p["idx"], "_row"]))  # file order (stable within a row)
     if errors:
+        hints = [problems.describe(p) for p in errors]
+        texts = sorted({str(p["value"]).strip() for p in errors if isinstance(p["value"], str)}
+                       & NA_WORDS)
+        if texts:
+            hints.append(f"{texts} look like missing-value codes: add them to "
+                         f"panels.{panel}.mapping.missing_codes.default in {config_file} "
+                         f"(e.g. `missing_codes: {{default: {texts}}}`)")
         raise PipelineInputError(
             f"{where}: {len(errors)} invalid value(s). Correct them in the file, map them in "
-            f"config/config.yaml (panels.{panel}.mapping), or set `on_invalid: exclude` on the "
+            f"{config_file} (panels.{panel}.mapping), or set `on_invalid: exclude` on the "
             "panel to exclude such rows and record them in the ledger:",
-            [problems.describe(p) for p in errors],
+            hints,
         )
     ledger = problems.ledger(out, stage="ingest")
     kept = out.drop(index=sorted({p["idx"] for p in problems.items}))
@@ -383,8 +525,89 @@ def apply_mapping(
         "sources": sources,
         "ignored_columns": ignored,
         "variables_missing": [v for v in variables if v not in out],
+        "optional_columns_absent": optional_absent,
+        "survey": design,
     }
     return kept.reset_index(drop=True), ledger, info
+
+
+NA_WORDS = {"NA", "N/A", "n/a", "na", "NaN", "nan", ".", "-", "--", "NULL", "null", "None",
+            "missing", "#N/A", "?"}
+
+
+def _design_column(name: str, out: pd.DataFrame, raw: pd.DataFrame,
+                   rename: dict[str, str]) -> pd.Series | None:
+    """The column a survey entry names: a canonical variable (after renaming) or a file column."""
+    if name in out.columns and name not in ("_row", "panel"):
+        return out[name]
+    if name in raw.columns and name != "_row":
+        return raw[name]
+    return None
+
+
+def survey_columns(out: pd.DataFrame, raw: pd.DataFrame, rename: dict[str, str],
+                   survey: dict[str, Any], problems: _Problems, rule: str, *, where: str,
+                   hint: str) -> dict[str, Any]:
+    """Add the survey-design columns to ``out``; return the design record.
+
+    ``_weight`` (float > 0; a missing, non-numeric or non-positive weight is an invalid value),
+    ``_weight_<name>`` for each alternative weight (float; non-positive becomes missing),
+    ``_single_unit`` (the declared rule for single-PSU strata),
+    ``_stratum`` (the strata columns' values joined with "|"; a missing part is invalid) and
+    ``_cluster`` (text; a missing value is invalid) when clusters are given.
+    """
+    from analysis.config import did_you_mean
+
+    def column(name: str, role: str) -> pd.Series:
+        s = _design_column(name, out, raw, rename)
+        if s is None:
+            cols = [c for c in raw.columns if c != "_row"]
+            raise PipelineInputError(
+                f"{where}: survey {role} names column {name!r}{did_you_mean(name, cols)}, which "
+                f"is not in the file; fix {hint}", [f"columns in the file: {cols}"])
+        return s
+
+    weights = survey["weights"]
+    strata = survey.get("strata") or []
+    strata = [strata] if isinstance(strata, str) else list(strata)
+    clusters = survey.get("clusters")
+    alternatives = list(survey.get("alternatives") or [])
+    w_raw = column(weights, "weights")
+    w = _as_number(w_raw)
+    bad = w.isna() | (w <= 0)
+    problems.add(bad, "_weight", weights, w_raw,
+                 "is not a valid sampling weight (a weight must be a number > 0)", rule)
+    out["_weight"] = w.astype(float)
+    for alt in alternatives:
+        a = _as_number(column(alt, "alternatives"))
+        out[f"_weight_{alt}"] = a.where(a > 0).astype(float)
+    if strata:
+        parts = []
+        for name in strata:
+            s = _as_text(column(name, "strata"))
+            problems.add(s.isna(), "_stratum", name, s.astype(object).where(s.notna(), None),
+                         "is missing (every row needs its stratum)", rule)
+            parts.append(s.fillna(""))
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined + "|" + part
+        out["_stratum"] = joined.astype("string")
+    if clusters:
+        c = _as_text(column(clusters, "clusters"))
+        problems.add(c.isna(), "_cluster", clusters, c.astype(object).where(c.notna(), None),
+                     "is missing (every row needs its cluster)", rule)
+        out["_cluster"] = c.astype("string")
+    # the rule for single-PSU strata travels with the rows, so a pooled panel keeps each
+    # panel's own rule and the engine reads it from the panel it analyses
+    out["_single_unit"] = pd.Series(survey.get("single_unit", "certainty"), index=out.index,
+                                    dtype="string")
+    return {
+        "weights": weights, "weight_column": "_weight",
+        "alternatives": {alt: f"_weight_{alt}" for alt in alternatives},
+        "strata": strata, "stratum_column": "_stratum" if strata else None,
+        "clusters": clusters, "cluster_column": "_cluster" if clusters else None,
+        "single_unit": survey.get("single_unit", "certainty"),
+    }
 
 
 def _rule(variables: dict[str, Any], var: str, override: str | None) -> str:
@@ -403,6 +626,26 @@ def declares_synthetic(path: str | Path, fmt: str, read: dict[str, Any] | None =
         return fh.readline().startswith(SYNTHETIC_NOTICE)
 
 
+def percent_warnings(df: pd.DataFrame, codebook: dict[str, Any], *, panel: str, path: str,
+                     config_file: str = "config/config.yaml") -> list[str]:
+    """Warnings for percent variables (codebook unit starting with '%') that never exceed 1.
+
+    Shares given as 0-1 without ``mapping.scale`` would band every firm as none/low.
+    """
+    out = []
+    for var, spec in codebook["variables"].items():
+        if var not in df or not str(spec.get("unit", "")).startswith("%"):
+            continue
+        values = pd.to_numeric(df[var], errors="coerce").dropna()
+        if len(values) and values.max() <= 1 and (values > 0).any():
+            out.append(
+                f"panel {panel!r} ({path}): {var} is a percentage "
+                f"({spec['unit']}) but never exceeds 1 (max {show_value(float(values.max()))} "
+                f"over {len(values)} rows): if the file holds shares 0-1, add "
+                f"`scale: {{{var}: 100}}` to panels.{panel}.mapping in {config_file}")
+    return out
+
+
 def run_ingest(*, panel: str, panel_cfg: dict[str, Any], codebook: str, presets_dir: str,
                out_panel: str, out_ledger: str, out_info: str) -> dict[str, Any]:
     """Stage ``ingest``: read one panel file, map it, write the canonical panel and its ledger."""
@@ -412,12 +655,16 @@ def run_ingest(*, panel: str, panel_cfg: dict[str, Any], codebook: str, presets_
     from analysis.runlog import write_csv, write_json
 
     log = logging.getLogger(__name__)
+    config_file = panel_cfg.get("config_file", "config/config.yaml")
     mapping = resolve_mapping(panel_cfg.get("mapping", {}), presets_dir)
-    raw = read_panel(panel_cfg["path"], panel_cfg["format"], panel_cfg.get("read"))
+    labels: dict[str, Any] = {}
+    raw = read_panel(panel_cfg["path"], panel_cfg["format"], panel_cfg.get("read"), labels)
     log.info("read %d rows x %d columns from %s", len(raw), raw.shape[1] - 1, panel_cfg["path"])
+    book = load_yaml(codebook)
     canonical, ledger, info = apply_mapping(
-        raw, mapping, load_yaml(codebook), panel=panel, path=panel_cfg["path"],
-        on_invalid=panel_cfg.get("on_invalid"),
+        raw, mapping, book, panel=panel, path=panel_cfg["path"],
+        on_invalid=panel_cfg.get("on_invalid"), config_file=config_file,
+        survey=panel_cfg.get("survey"),
     )
     synthetic = bool(panel_cfg.get("synthetic", False))
     if not synthetic and declares_synthetic(panel_cfg["path"], panel_cfg["format"],
@@ -428,6 +675,13 @@ def run_ingest(*, panel: str, panel_cfg: dict[str, Any], codebook: str, presets_
     canonical["synthetic"] = synthetic
     info["synthetic"] = synthetic
     info["mapping"] = mapping
+    info["config_file"] = config_file
+    if labels:
+        info["labels"] = labels
+    info["warnings"] = percent_warnings(canonical, book, panel=panel, path=panel_cfg["path"],
+                                        config_file=config_file)
+    for warning in info["warnings"]:
+        log.warning("%s", warning)
     for key in ("rows_kept", "rows_excluded", "ignored_columns", "variables_missing"):
         log.info("%s: %s", key, info[key])
     canonical.to_parquet(out_panel, index=False)

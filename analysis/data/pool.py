@@ -53,6 +53,7 @@ def run_pool(*, panels: list[str], in_panels: list[str], in_ledgers: list[str],
     summary = {
         "panels": {s["panel"]: {k: s[k] for k in ("rows_in", "rows_kept", "rows_excluded",
                                                    "firms", "synthetic", "file")}
+                   | {"survey": s.get("survey"), "warnings": s.get("warnings", [])}
                    for s in summaries},
         "rows_in": sum(s["rows_in"] for s in summaries),
         "rows_kept": int(len(pooled)),
@@ -61,6 +62,7 @@ def run_pool(*, panels: list[str], in_panels: list[str], in_ledgers: list[str],
         "synthetic": any(s["synthetic"] for s in summaries),
         "size_definition": summaries[0]["size_definition"],
         "size_status": summaries[0]["size_status"],
+        "warnings": [w for s in summaries for w in s.get("warnings", [])],
     }
     summary["reconciles"] = summary["rows_in"] == summary["rows_kept"] + summary["rows_excluded"]
     if not summary["reconciles"]:

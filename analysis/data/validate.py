@@ -57,6 +57,7 @@ def validate_panel(
     panel: str,
     path: str,
     on_invalid: str | None = None,
+    config_file: str = "config/config.yaml",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Check a canonical panel; return the kept rows and the ledger of excluded rows.
 
@@ -152,12 +153,14 @@ def validate_panel(
                                  f"column 'first_export_year': value {fey[idx]} is before the "
                                  f"founding year {df.at[idx, 'founded']}"))
 
+    failures += firm_constant_failures(df, on_invalid)
+
     errors = [f for f in failures if f[1] == "error"]
     if errors:
         errors.sort(key=lambda f: int(df.at[f[0], "_row"]))
         raise PipelineInputError(
             f"{where}: {len(errors)} value(s) break the codebook (data/codebook.yaml). Correct "
-            f"the file, or set `on_invalid: exclude` on panels.{panel} in config/config.yaml to "
+            f"the file, or set `on_invalid: exclude` on panels.{panel} in {config_file} to "
             "exclude such rows and record them in the exclusions ledger:",
             [f"{row_label(df.loc[i])}, {reason}" for i, _, reason in errors],
         )
@@ -173,6 +176,47 @@ def validate_panel(
             f"(first reasons: {ledger['reason'].head(3).tolist()})"
         )
     return kept.reset_index(drop=True), ledger
+
+
+FIRM_CONSTANTS: tuple[str, ...] = ("country", "founded", "first_export_year")
+
+
+def firm_constant_failures(df: pd.DataFrame, on_invalid: str | None = None
+                           ) -> list[tuple[Any, str, str]]:
+    """Rows where a firm-level constant (country, founding year, first-export year) differs
+    from the firm's value.
+
+    The firm's value is the one most of its rows give (missing values do not count); on a tie,
+    the value of its earliest observed year. Every row giving another value fails: under
+    ``on_invalid: exclude`` it is excluded and ledgered, else the run stops listing them all.
+    """
+    failures: list[tuple[Any, str, str]] = []
+    if "firm_id" not in df:
+        return failures
+    for col in FIRM_CONSTANTS:
+        if col not in df:
+            continue
+        sub = df[df["firm_id"].notna() & df[col].notna()]
+        if sub.empty:
+            continue
+        distinct = sub.groupby("firm_id", sort=True)[col].nunique()
+        for firm in distinct.index[distinct > 1]:
+            rows = sub[sub["firm_id"] == firm].sort_values(["year", "_row"], kind="stable")
+            counts = rows[col].value_counts(sort=False)
+            top = counts.max()
+            tied = set(counts.index[counts == top])
+            value = next(v for v in rows[col] if v in tied)
+            by_value = "; ".join(
+                f"{show_value(v)} in rows {rows.loc[rows[col] == v, '_row'].astype(int).tolist()}"
+                for v in dict.fromkeys(rows[col]))
+            for idx in rows.index[rows[col] != value]:
+                failures.append((idx, on_invalid or "error",
+                                 f"column {col!r}: value {show_value(df.at[idx, col])} differs "
+                                 f"from firm {firm}'s {col} {show_value(value)} ({by_value}); "
+                                 f"a firm's {col} must be the same every year: correct the file "
+                                 "(the firm's value is the one most of its rows give, on a tie "
+                                 "that of its earliest year)"))
+    return failures
 
 
 def reconcile(rows_in: int, kept: pd.DataFrame, ledger: pd.DataFrame) -> dict[str, Any]:
@@ -211,8 +255,10 @@ def run_validate(*, panel: str, panel_cfg: dict[str, Any], derive_cfg: dict[str,
     df = pd.read_parquet(in_panel)
     ledger_in = pd.read_csv(in_ledger, dtype={"firm_id": "string", "reason": "string"})
     path = panel_cfg["path"]
+    config_file = panel_cfg.get("config_file", "config/config.yaml")
     kept, ledger_v = validate_panel(df, load_yaml(codebook), panel=panel, path=path,
-                                    on_invalid=panel_cfg.get("on_invalid"))
+                                    on_invalid=panel_cfg.get("on_invalid"),
+                                    config_file=config_file)
     size_def = size_definition(derive_cfg, presets_dir)
     derived, ledger_d = derive_variables(
         kept, size_def=size_def, size_status=derive_cfg["size_status"],
@@ -228,7 +274,10 @@ def run_validate(*, panel: str, panel_cfg: dict[str, Any], derive_cfg: dict[str,
     summary |= {"panel": panel, "file": path, "synthetic": bool(info.get("synthetic")),
                 "size_definition": size_def, "size_status": derive_cfg["size_status"],
                 "firms": firm_counts(derived),
-                "variables_missing": info.get("variables_missing", [])}
+                "variables_missing": info.get("variables_missing", []),
+                "warnings": info.get("warnings", []),
+                "survey": info.get("survey"),
+                "config_file": config_file}
     log.info("rows in %d = kept %d + excluded %d", summary["rows_in"], summary["rows_kept"],
              summary["rows_excluded"])
     derived.to_parquet(out_panel, index=False)

@@ -43,9 +43,21 @@ def _firm_means(d: Sample) -> Sample:
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.round(total / count, 10)
     n = uniq.size
-    return Sample(group=(uniq % 2).astype(np.int8), labels=d.labels,
-                  codes=np.where(np.isnan(means), -1, 0), levels=[], values=means,
-                  outcome=d.outcome, firm=uniq // 2, year=np.zeros(n), declared=False)
+    out = Sample(group=(uniq % 2).astype(np.int8), labels=d.labels,
+                 codes=np.where(np.isnan(means), -1, 0), levels=[], values=means,
+                 outcome=d.outcome, firm=uniq // 2, year=np.zeros(n), declared=False)
+    if d.weight is not None:
+        # a firm's design: the mean of its weights over the years, its first stratum and PSU
+        w = np.where(np.isfinite(d.weight), d.weight, 0.0)
+        has = np.bincount(inv, weights=np.isfinite(d.weight).astype(float), minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.weight = np.bincount(inv, weights=w, minlength=n) / has
+        first = np.unique(inv, return_index=True)[1]
+        out.stratum = None if d.stratum is None else d.stratum[first]
+        out.cluster = None if d.cluster is None else d.cluster[first]
+        out.single_unit = d.single_unit
+        out.outside = d.outside
+    return out
 
 
 def run_comparison(d: Sample, spec: dict[str, Any], *, scope: str, alpha: float,
@@ -74,7 +86,8 @@ def run_comparison(d: Sample, spec: dict[str, Any], *, scope: str, alpha: float,
         else:
             d = _firm_means(d)
             why = "pooled over years: firm means over the years"
-    if kind == "auto" or "metric" in registry.entry(kind).outcomes:
+    if kind == "auto" or ("metric" in registry.entry(kind).outcomes
+                          and registry.entry(kind).family != "survey"):
         x1, x2, _ = d.split()
         normal, note = normality_choice([x1, x2], labels, alpha, memo=memo)
         if kind == "auto" and choice is not None:
@@ -141,6 +154,38 @@ class _Columns:
                      else np.arange(len(panel)))
         self._masks: dict[tuple[str, tuple[Any, ...]], np.ndarray] = {}
         self._outcomes: dict[str, tuple[Any, ...]] = {}
+        self._design(panel)
+
+    def _design(self, panel: pd.DataFrame) -> None:
+        """The declared survey design: ``weights`` (name -> array: "" for ``_weight``, else the
+        alternative ``_weight_<name>``; empty without a design), stratum and PSU labels (nested
+        in the panel, else the country, so pooled panels never share a stratum) and the
+        rule for single-PSU strata (column ``_single_unit`` or ``panel.attrs["single_unit"]``,
+        default certainty)."""
+        self.weights: dict[str, np.ndarray] = {}
+        self.stratum = self.cluster = None
+        self.single_unit = "certainty"
+        if "_weight" not in panel or not panel["_weight"].notna().any():
+            return
+        self.weights[""] = panel["_weight"].to_numpy(dtype=float, na_value=np.nan)
+        for c in sorted(c for c in panel.columns if str(c).startswith("_weight_")):
+            if panel[c].notna().any():
+                self.weights[str(c)[len("_weight_"):]] = panel[c].to_numpy(dtype=float,
+                                                                           na_value=np.nan)
+        nest = next((c for c in ("panel", "country") if c in panel), None)
+        where = (panel[nest].astype(str) + "|" if nest is not None
+                 else pd.Series("", index=panel.index))
+        if "_stratum" in panel and panel["_stratum"].notna().any():
+            self.stratum = (where + panel["_stratum"].astype(str)).to_numpy(dtype=object)
+        psu = "f|" + pd.Series(self.firm, index=panel.index).astype(str)
+        if "_cluster" in panel:
+            psu = psu.where(panel["_cluster"].isna(),
+                            "c|" + where + panel["_cluster"].astype(str))
+        self.cluster = psu.to_numpy(dtype=object)
+        rule = panel.attrs.get("single_unit") if hasattr(panel, "attrs") else None
+        if "_single_unit" in panel and panel["_single_unit"].notna().any():
+            rule = str(panel["_single_unit"].dropna().iloc[0])
+        self.single_unit = str(rule or "certainty")
 
     def isin(self, var: str, values: Iterable[Any]) -> np.ndarray:
         """Rows whose ``var`` is one of ``values`` (missing never matches)."""
@@ -210,16 +255,37 @@ class _SpecData:
             self.strata = [(lv, cols.isin(strata, [lv])[idx]) for lv in _levels_of(col)]
         controls = [c for c in spec.get("controls") or [] if c in panel.columns]
         self.extra = panel[controls].iloc[idx].reset_index(drop=True) if controls else None
+        self.idx, self.cols = idx, cols
+        self.weights = {k: w[idx] for k, w in cols.weights.items()}
+        self.stratum = None if cols.stratum is None else cols.stratum[idx]
+        self.cluster = None if cols.cluster is None else cols.cluster[idx]
+        self.single_unit = cols.single_unit
 
-    def sample(self, mask: np.ndarray) -> Sample:
-        """The :class:`Sample` of the cases in ``mask``."""
+    def sample(self, mask: np.ndarray, weight: str | None = None) -> Sample:
+        """The :class:`Sample` of the cases in ``mask``; with ``weight`` (a key of
+        ``weights``) it carries the survey design with that weight."""
         idx = np.flatnonzero(mask)
         extra = self.extra.iloc[idx].reset_index(drop=True) if self.extra is not None else None
-        return Sample(group=self.group[idx], labels=self.labels, codes=self.codes[idx],
-                      levels=self.levels, declared=self.declared,
-                      values=None if self.values is None else self.values[idx],
-                      outcome=self.outcome, firm=self.firm[idx], year=self.year[idx],
-                      extra=extra)
+        out = Sample(group=self.group[idx], labels=self.labels, codes=self.codes[idx],
+                     levels=self.levels, declared=self.declared,
+                     values=None if self.values is None else self.values[idx],
+                     outcome=self.outcome, firm=self.firm[idx], year=self.year[idx],
+                     extra=extra)
+        if weight is not None:
+            out.weight = self.weights[weight][idx]
+            out.stratum = None if self.stratum is None else self.stratum[idx]
+            out.cluster = None if self.cluster is None else self.cluster[idx]
+            out.single_unit = self.single_unit
+            # domain estimation: the survey's other weighted rows of the same years stay in
+            # the design (zero contributions), whatever group or population they belong to
+            cols = self.cols
+            others = np.isfinite(cols.weights[weight]) & np.isin(cols.year,
+                                                                 np.unique(out.year))
+            others[self.idx[idx]] = False
+            assert cols.cluster is not None
+            out.outside = (None if cols.stratum is None else cols.stratum[others],
+                           cols.cluster[others])
+        return out
 
 
 def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = "all",
@@ -303,6 +369,36 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
                     owner += [len(contexts)] * len(res["rows"])
                     rows += res["rows"]
                     contexts.append(ctx)
+                    counterpart = survey_counterpart(res["test"], spec["test"])
+                    for wname in d.weights if counterpart else ():
+                        svy = {**spec, "test": counterpart,
+                               "id": survey_spec_id(spec["id"], wname)}
+                        res2 = _unit(d, svy, scope=scope, mask=umask & smask, alpha=alpha,
+                                     years=years, choice=None, memo=memo,
+                                     pop_missing=pop_missing, unavailable=unavailable,
+                                     strata_missing=bool(strata_var) and d.strata is None,
+                                     weight=wname)
+                        weight_col = f"_weight_{wname}" if wname else "_weight"
+                        res2["test_reason"] = res2["test_reason"].replace(
+                            "logit with year dummies, standard errors clustered by firm",
+                            "survey-weighted logit with year dummies, linearized standard "
+                            "errors (PSUs: the declared clusters, else the firms)").replace(
+                            "firm means over the years",
+                            "firm means over the years, each firm with its mean weight")
+                        ctx2 = ctx | {
+                            "spec_id": svy["id"], "verdict_role": "secondary",
+                            "test": res2["test"],
+                            "test_reason": "; ".join(filter(None, [
+                                res2["test_reason"],
+                                f"survey design: weight {weight_col}"
+                                + (" (weight sensitivity)" if wname else "")])),
+                            "n_total": res2["n_group1"] + res2["n_group2"],
+                            "n_group1": res2["n_group1"], "n_group2": res2["n_group2"],
+                            "observed_direction": res2["observed_direction"],
+                        }
+                        owner += [len(contexts)] * len(res2["rows"])
+                        rows += res2["rows"]
+                        contexts.append(ctx2)
     if not rows:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     cols = list(zip(*rows, strict=True))
@@ -316,11 +412,34 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
     return out[RESULT_COLUMNS].reset_index(drop=True)
 
 
+#: Suffix of the spec id of a design-based counterpart (``H1_chi__svy``; with an alternative
+#: weight ``H1_chi__svy_wstrict``).
+SURVEY_SUFFIX = "__svy"
+
+
+def survey_spec_id(spec_id: str, weight: str = "") -> str:
+    """The spec id of a spec's design-based counterpart with the weight ``weight`` ("" for the
+    main weight ``_weight``, else the alternative ``_weight_<weight>``)."""
+    return f"{spec_id}{SURVEY_SUFFIX}" + (f"_{weight}" if weight else "")
+
+
+def survey_counterpart(*tests: str) -> str:
+    """The registered design-based counterpart of the first of ``tests`` that has one (an
+    ``auto`` spec: the counterpart of its metric tests); "" for none."""
+    for t in tests:
+        if t == "auto":
+            t = registry.auto_test(False)
+        e = registry.REGISTRY.get(t)
+        if e is not None and e.survey_counterpart:
+            return e.survey_counterpart
+    return ""
+
+
 def _unit(d: _SpecData, spec: dict[str, Any], *, scope: str, mask: np.ndarray, alpha: float,
           years: list[int], choice: tuple[str, str] | None, pop_missing: list[str],
           unavailable: str, strata_missing: bool, memo: dict[bytes, Any] | None = None,
-          ) -> dict[str, Any]:
-    """One comparison, or the reason it cannot be run."""
+          weight: str | None = None) -> dict[str, Any]:
+    """One comparison, or the reason it cannot be run (``weight``: with the survey design)."""
     kind = spec["test"]
     decides = registry.entry(kind).decides if kind in registry.REGISTRY else "test"
     why = ""
@@ -333,7 +452,10 @@ def _unit(d: _SpecData, spec: dict[str, Any], *, scope: str, mask: np.ndarray, a
     elif unavailable:
         why = f"variable {unavailable!r} is not available in this panel"
     else:
-        sample = d.sample(mask)
+        if weight is None and d.weights and kind in registry.REGISTRY and \
+                registry.entry(kind).family == "survey":
+            weight = ""  # a design-based test configured directly: the main weight
+        sample = d.sample(mask, weight)
         if sample.group.size == 0:
             why = (f"no cases of either group ({', '.join(map(repr, d.labels))}) in this "
                    "subset")
@@ -351,16 +473,26 @@ def adjust_p(results: pd.DataFrame) -> pd.DataFrame:
 
     Only ``test`` rows that are estimable are adjusted. Secondary specs form their own Holm
     family, so a secondary test (e.g. H1's logit beside its crosstab) does not inflate the
-    primary tests' adjusted p.
+    primary tests' adjusted p. The design-based counterparts (spec ids ending ``__svy``) form
+    families of their own, one per weight (``__svy_<weight>``), in both adjustments: they
+    re-test the unweighted hypotheses and never change the unweighted tests' adjusted p.
     """
     out = results.copy()
+    design_key = "_design"
+    if "spec_id" in out:
+        ids = out["spec_id"].astype(str)
+        out[design_key] = np.where(ids.str.contains(SURVEY_SUFFIX, regex=False),
+                                   ids.str.replace(r"^.*?(__svy\w*)$", r"\1", regex=True), "")
+    else:
+        out[design_key] = ""
     p = out["p"].to_numpy(dtype=float)
     test = np.flatnonzero((out["role"] == "test").to_numpy() & ~np.isnan(p)
                           & (out["status"] == "ok").to_numpy())
     holm_keys = ["sample", "hypothesis", "scope"] + (
-        ["verdict_role"] if "verdict_role" in out else [])
+        ["verdict_role"] if "verdict_role" in out else []) + [design_key]
     for keys, method, column in ((holm_keys, holm, "p_holm"),
-                                 (["sample", "scope"], benjamini_hochberg, "p_bh")):
+                                 (["sample", "scope", design_key], benjamini_hochberg,
+                                  "p_bh")):
         adjusted = np.full(len(out), np.nan)
         families: dict[tuple[Any, ...], list[int]] = {}
         for i, key in zip(test, zip(*(out[k].to_numpy()[test] for k in keys), strict=True),
@@ -369,4 +501,4 @@ def adjust_p(results: pd.DataFrame) -> pd.DataFrame:
         for members in families.values():
             adjusted[members] = method(p[members])
         out[column] = adjusted
-    return out
+    return out.drop(columns=design_key)

@@ -56,8 +56,16 @@ def derive_verdicts(results: pd.DataFrame, specs: dict[str, Any], *,
 
     A unit is one (test spec, stratum) whose ``verdict_role`` is primary; the hypothesis is
     Supported under a rule when at least one unit is, Not estimable when no unit is estimable.
+
+    When the results hold design-based counterparts (a panel with a survey design), the default
+    rule is also applied to the counterparts of the primary specs under the main weight (spec
+    ids ``<spec>__svy``): an extra row whose rule is ``<default rule>_design``. The study-style
+    verdicts themselves stay those of the unweighted tests.
     """
+    from analysis.engine.comparisons import survey_spec_id
+
     test_rows = results[results["role"] == "test"]
+    default_rule = specs.get("default_rule") or next(iter(specs["rules"]), "")
     records = []
     for sample in sorted(test_rows["sample"].unique()):
         for hyp, h in specs["hypotheses"].items():
@@ -69,7 +77,26 @@ def derive_verdicts(results: pd.DataFrame, specs: dict[str, Any], *,
             year_ok = rows[(rows["scope"] == "year") & (rows["status"] == "ok")]
             dirs = sorted(set(year_ok["observed_direction"]) - {""})
             direction = dirs[0] if len(dirs) == 1 else ("mixed" if dirs else "")
-            for rname, rule in specs["rules"].items():
+            todo: list[tuple[str, dict[str, Any], list[pd.DataFrame], list[str], str]] = [
+                (rname, rule, units, summaries, direction)
+                for rname, rule in specs["rules"].items()]
+            design_of = {survey_spec_id(t["id"]): t["id"] for t in h["tests"]
+                         if t.get("verdict", "primary") == "primary"}
+            svy = test_rows[(test_rows["sample"] == sample) & (test_rows["hypothesis"] == hyp)
+                            & test_rows["spec_id"].isin(list(design_of))]
+            if len(svy) and default_rule in specs["rules"]:
+                rule = dict(specs["rules"][default_rule])
+                rule["description"] = (f"{' '.join(str(rule['description']).split())}; applied "
+                                       "to the design-based counterparts (main survey weight) "
+                                       "of the primary specs")
+                s_units = [u for _, u in svy.groupby(["spec_id", "stratum"], sort=False)]
+                s_ok = svy[(svy["scope"] == "year") & (svy["status"] == "ok")]
+                s_dirs = sorted(set(s_ok["observed_direction"]) - {""})
+                exp_of |= {k: exp_of.get(v, "any") for k, v in design_of.items()}
+                todo.append((f"{default_rule}_design", rule, s_units,
+                             [_unit_summary(u, alpha) for u in s_units],
+                             s_dirs[0] if len(s_dirs) == 1 else ("mixed" if s_dirs else "")))
+            for rname, rule, units, summaries, direction in todo:
                 verdicts = [_unit_verdict(u, rule, alpha, exp_of[u["spec_id"].iloc[0]])
                             for u in units]
                 n_sup = verdicts.count("supported")

@@ -40,6 +40,10 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "firm_id", "country", "year", "founded", "first_export_year", "export_share",
 )
+# Variables a panel may lack (the WBES standardized extract has no first_export_year): they are
+# "not available in this panel", the firms are classified without them (first export from the
+# first positive export share, the panel proxy) and the caption and log say so.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("founded", "first_export_year")
 SIZE_ORDER: tuple[str, ...] = ("SME", "non-SME")
 CLASSIFIED_COLUMNS: list[str] = [
     "firm_id", "country", "sme", "size_group", "founded", "first_export_year",
@@ -298,6 +302,10 @@ def classify_pathways(panel: pd.DataFrame,
         an invalid configuration.
     """
     th, precedence = _resolve(thresholds)
+    absent = [c for c in OPTIONAL_COLUMNS if c not in panel.columns]
+    if absent:
+        panel = panel.assign(**{c: pd.Series(pd.NA, index=panel.index, dtype="Int64")
+                                for c in absent})
     missing = [c for c in REQUIRED_COLUMNS if c not in panel.columns]
     if missing:
         raise PipelineInputError(f"panel: missing columns {missing}")
@@ -474,6 +482,13 @@ def run_pathways(*, panel_path: str, config_path: str, out_classified: str, out_
 
     log = logging.getLogger(__name__)
     panel = pd.read_parquet(panel_path)
+    unavailable = [c for c in OPTIONAL_COLUMNS
+                   if c not in panel.columns or panel[c].isna().all()]
+    for col in unavailable:
+        log.warning("%s: not available in this panel; pathways are classified without it%s",
+                    col, " (first export = first year with a positive export share)"
+                    if col == "first_export_year" else " (no years to first export: the born-"
+                    "global and born-again-global rules cannot fire)")
     classified = classify_pathways(panel, load_pathway_config(config_path))
     by_group = pathway_mix(classified, by=("size_group",))
     by_country = pathway_mix(classified, by=("country", "size_group"))
@@ -486,6 +501,10 @@ def run_pathways(*, panel_path: str, config_path: str, out_classified: str, out_
     write_csv(mix, out_mix)
     write_csv(pathway_crosstab(classified), out_crosstab)
     caption = plot_pathway_mix(by_group, out_figure)
+    if unavailable:
+        caption += (f" Not available in this panel: {', '.join(unavailable)}"
+                    + (" (first export taken from the first positive export share)"
+                       if "first_export_year" in unavailable else "") + ".")
     if "synthetic" in panel and panel["synthetic"].any():
         caption += " Synthetic data."
     Path(out_figure).with_suffix(".caption.txt").write_text(caption + "\n", encoding="utf-8")

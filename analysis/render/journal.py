@@ -255,7 +255,9 @@ def test_choice_table(results: pd.DataFrame) -> Table:
     raw_cols = [*CONTEXT_OUT, "test", "test_reason", "status", "reason"]
     disp_cols = ["Year", "Test used", "Why"]
     raw_rows, disp_rows, panels = [], [], []
-    metric = [name for name, e in registry.REGISTRY.items() if "metric" in e.outcomes]
+    # the design-based counterparts are not choices: they run beside the chosen test
+    metric = [name for name, e in registry.REGISTRY.items()
+              if "metric" in e.outcomes and e.family != "survey"]
     for ctx, rows in _comparisons(results, [*metric, "auto"]):
         t = _test_row(rows)
         ok = t is not None and t["status"] == "ok"

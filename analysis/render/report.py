@@ -115,8 +115,9 @@ def tests_of_specs(specs: dict[str, Any]) -> list[str]:
     named: set[str] = set()
     for h in specs["hypotheses"].values():
         for t in h["tests"]:
-            if t["test"] == "auto":
-                named |= {n for n, e in registry.REGISTRY.items() if "metric" in e.outcomes}
+            if t["test"] == "auto":  # the design-based tests run only beside a chosen test
+                named |= {n for n, e in registry.REGISTRY.items()
+                          if "metric" in e.outcomes and e.family != "survey"}
             else:
                 named.add(t["test"])
     named |= {registry.REGISTRY[n].pooled_test for n in list(named)
@@ -177,7 +178,14 @@ def methods_text(config: dict[str, Any], specs: dict[str, Any], size_def: dict[s
         + "Tests run year by year; the pooled scope fits a logit with year dummies and "
         "firm-clustered standard errors for binary outcomes and compares firm means for metric "
         "ones. Holm-adjusted p within each hypothesis and Benjamini–Hochberg-adjusted p across "
-        "all tests are reported beside raw p.</p>",
+        "all tests are reported beside raw p."
+        + (" The design-based tests run beside the unweighted ones as secondary comparisons "
+           "(spec ids ending <code>__svy</code>, and <code>__svy_&lt;weight&gt;</code> for each "
+           "alternative weight as a sensitivity), adjusted as families of their own; the "
+           "verdicts rest on the unweighted tests, with the default rule applied to the "
+           "design-based counterparts reported beside them."
+           if any(e.family == "survey" for e in entries) else "")
+        + "</p>",
         "<p><b>Hypotheses</b> (from <code>" + esc(config["hypotheses"]) + "</code>):</p><ul>",
     ]
     for hyp, h in specs["hypotheses"].items():
@@ -391,6 +399,10 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
         "</td></tr></tbody></table>"
         f"<p>Rows in = kept + excluded: <b>{'yes' if summary['reconciles'] else 'NO'}</b>. "
         f"Size definition: {esc(summary['size_definition']['description'])}.</p>")
+    if summary.get("warnings"):
+        reconcile_html += ("<p><b>Data warnings</b> (also in the ingest logs):</p><ul>"
+                           + "".join(f"<li>{esc(w)}</li>" for w in summary["warnings"])
+                           + "</ul>")
     ledger_html = ("<p>No row was excluded.</p>" if ledger.empty else
                    f"<p>{len(ledger)} excluded rows, each with its reason "
                    "(<code>results/pooled/exclusions.csv</code>):</p>" + frame_html(ledger))

@@ -30,6 +30,7 @@ from analysis.render.comparisons import (
     _source,
     _spec_label,
     _synthetic,
+    _test_row,
     _title,
     _val,
 )
@@ -844,6 +845,127 @@ def columns_table(results: pd.DataFrame, hypothesis: str, entry: TestEntry, spec
                    drop_empty=["Note"])
 
 
+def svy_shares_table(results: pd.DataFrame, hypothesis: str, *,
+                     labels: Mapping[str, str] | None = None,
+                     test: str = "svy_crosstab") -> Table:
+    """Weighted shares of a design-based crosstab: per group and outcome level the weighted
+    share with its linearized SE and logit 95% CI, beside the unweighted n and the weighted N."""
+    res = results[results["hypothesis"] == hypothesis]
+    raw_cols = [*CONTEXT_OUT, "group", "level", "n_unweighted", "weighted_n", "share",
+                "share_se", "ci_low", "ci_high", "status", "reason"]
+    disp_cols = ["Group", "Level", "Unweighted n", "Weighted N", "Weighted %", "S.E. (%)",
+                 "95% CI (%)", "Note"]
+    raw_rows, disp_rows, panels = [], [], []
+    for ctx, rows in _comparisons(res, [test]):
+        label = _panel_label(ctx)
+        base = _ctx_out(ctx)
+        shares = rows[rows["statistic"] == "share"]
+        why = _not_estimable_comparison(rows)
+        if not len(shares):
+            why = why or _reason(rows, ["weighted_n"]) or "no weighted shares"
+            raw_rows.append(base | {"group": "", "level": "", "n_unweighted": math.nan,
+                                    "weighted_n": math.nan, "share": math.nan,
+                                    "share_se": math.nan, "ci_low": math.nan,
+                                    "ci_high": math.nan, "status": "not estimable",
+                                    "reason": why})
+            disp_rows.append(["Not estimable", "", "", "", "", "", "", why])
+            panels.append(label)
+            continue
+        for g in (ctx["group1"], ctx["group2"]):
+            n = _val(_get(rows, "n_unweighted", g))
+            wn = _val(_get(rows, "weighted_n", g))
+            for _, r in shares[shares["term"].str.startswith(f"{g}|")].iterrows():
+                level = str(r["term"])[len(g) + 1:]
+                se = _val(_get(rows, "share_se", r["term"]))
+                rec = {"group": g, "level": level, "n_unweighted": n, "weighted_n": wn,
+                       "share": float(r["value"]), "share_se": se,
+                       "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+                       "status": "ok", "reason": ""}
+                raw_rows.append(base | rec)
+                ci = ("" if not (np.isfinite(rec["ci_low"]) and np.isfinite(rec["ci_high"]))
+                      else f"{format_num(100 * rec['ci_low'], 1)} to "
+                           f"{format_num(100 * rec['ci_high'], 1)}")
+                disp_rows.append([g, _level(level), _int(n), format_num(wn, 1),
+                                  format_num(100 * rec["share"], 1),
+                                  format_num(100 * se, 1), ci, ""])
+                panels.append(label)
+    notes = ["Weighted shares are ratio estimates within each group; standard errors are "
+             "Taylor-linearized from the survey design and the CI is the logit-transformed "
+             "interval with t on the design degrees of freedom. Unweighted n is the number of "
+             "sampled cases, Weighted N the sum of their sampling weights.",
+             _source(f"test = {test}; statistics share, share_se, n_unweighted, weighted_n")]
+    return _finish(f"{hypothesis}_svy_shares",
+                   _title(hypothesis, "Weighted Shares (design-based)", labels),
+                   raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
+                   synthetic=_synthetic(res), section=_section(hypothesis, labels),
+                   drop_empty=["Note"])
+
+
+def svy_weights_table(results: pd.DataFrame, hypothesis: str, *,
+                      labels: Mapping[str, str] | None = None,
+                      test: str = "svy_crosstab") -> Table:
+    """The weight choice as a sensitivity: each design-based comparison of ``test`` under the
+    main weight (``_weight``) and every alternative (``_weight_<name>``), side by side.
+
+    One panel per unweighted spec (and stratum); one row per year or pooled scope and weight:
+    the deciding statistic with its p, and the effect with its 95% CI.
+    """
+    from analysis.stats.registry import focus_name
+
+    entry = registry.entry(test)
+    res = results[(results["hypothesis"] == hypothesis)
+                  & results["spec_id"].astype(str).str.contains("__svy", regex=False)]
+    raw_cols = [*CONTEXT_OUT, "weight", "statistic", "value", "p", "effect", "effect_value",
+                "effect_ci_low", "effect_ci_high", "observed_direction", "status", "reason"]
+    disp_cols = ["Year", "Weight", "Statistic", "Sig.", "Effect", "95% CI", "Direction",
+                 "Note"]
+    found = []
+    for ctx, rows in _comparisons(res, [test]):
+        base, _, weight = str(ctx["spec_id"]).partition("__svy")
+        found.append((base, str(ctx.get("stratum") or ""), ctx["scope"] != "year",
+                      -1 if _missing(ctx["year"]) else int(ctx["year"]), weight != "",
+                      weight, ctx, rows))
+    order = {b: i for i, b in enumerate(dict.fromkeys(f[0] for f in found))}
+    found.sort(key=lambda f: (order[f[0]], f[1], f[2], f[3], f[4], f[5]))
+    raw_rows, disp_rows, panels = [], [], []
+    for base, _, _, _, _, weight, ctx, rows in found:
+        column = f"_weight{weight}"
+        t = _test_row(rows)
+        eff = entry.effect
+        term = focus_name(str(ctx["group1"])) if eff.term == "focus" else None
+        e = next((r for name in (eff.statistic, *eff.fallbacks)
+                  if (r := _get(rows, name, term)) is not None), None)
+        why = _reason(rows, [entry.decides, eff.statistic]) if t is None or \
+            t["status"] != "ok" else ""
+        rec = {"weight": column, "statistic": "" if t is None else t["statistic"],
+               "value": _val(t), "p": _val(t, "p"),
+               "effect": "" if e is None else e["statistic"], "effect_value": _val(e),
+               "effect_ci_low": _val(e, "ci_low"), "effect_ci_high": _val(e, "ci_high"),
+               "observed_direction": ctx.get("observed_direction", ""),
+               "status": "not estimable" if why else "ok", "reason": why}
+        raw_rows.append(_ctx_out(ctx) | rec)
+        ci = ("" if not (np.isfinite(rec["effect_ci_low"]) and np.isfinite(rec["effect_ci_high"]))
+              else f"[{format_num(rec['effect_ci_low'])}, {format_num(rec['effect_ci_high'])}]")
+        shown = "" if t is None else f"{entry.label_of(str(t['statistic']))} = " \
+            f"{format_num(rec['value'])}"
+        effect = "" if e is None else f"{entry.label_of(eff.statistic)} = " \
+            f"{format_num(rec['effect_value'])}"
+        disp_rows.append([_row_when(ctx), column + ("" if weight else " (main)"),
+                          shown if not why else "", format_p(rec["p"]) if not why else "",
+                          effect if not why else "", ci if not why else "",
+                          rec["observed_direction"], f"not estimable: {why}" if why else ""])
+        panels.append(_spec_label(ctx | {"spec_id": base}))
+    notes = ["The same design-based comparison under each sampling weight the panel declares: "
+             "the main weight and the alternatives (WBES: median, strict and weak "
+             "eligibility); a conclusion that changes with the weight is fragile.",
+             _source(f"test = {test}; spec ids <spec>__svy and <spec>__svy_<weight>")]
+    return _finish(f"{hypothesis}_{test}_weights",
+                   _title(hypothesis, f"Weight Sensitivity ({entry.label})", labels),
+                   raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
+                   synthetic=_synthetic(res), section=_section(hypothesis, labels),
+                   drop_empty=["Note"])
+
+
 # =========================================================================== the builders
 #: The hand-made table layouts a registry entry's :class:`TableSpec` can name as ``builder``.
 #: Each is called as ``builder(results, hypothesis, labels=..., test=entry.name)``.
@@ -853,6 +975,8 @@ BUILDERS: dict[str, Callable[..., Table]] = {
     "symmetric_measures": symmetric_measures_table,
     "risk_estimate": risk_estimate_table,
     "mw_ranks": mw_ranks_table,
+    "svy_shares": svy_shares_table,
+    "svy_weights": svy_weights_table,
     "mw_test_statistics": mw_test_statistics_table,
     "welch_t": welch_t_table,
     "logit_variables": logit_variables_table,

@@ -9,6 +9,9 @@
 ``normality_table``     both normality tests for several variables and groups
 ``holm``, ``benjamini_hochberg``  multiplicity-adjusted p-values
 ``wilson_interval``     Wilson score interval of a proportion
+``svy_crosstab``        design-based crosstab: weighted shares, Rao-Scott chi-square (survey)
+``svy_logit``           survey-weighted logistic regression, linearized standard errors
+``svy_rank_test``       design-based Wilcoxon-Mann-Whitney rank test (Lumley & Scott)
 
 :mod:`analysis.stats.registry` describes each test the engine can run (its function, the row
 that decides significance, its effect size, its tables and figures).
@@ -21,6 +24,7 @@ from analysis.stats.nonparametric import mann_whitney
 from analysis.stats.normality import lilliefors, normality_table, shapiro_wilk
 from analysis.stats.parametric import welch_t
 from analysis.stats.regression import logistic_regression
+from analysis.stats.survey import svy_crosstab, svy_logit, svy_rank_test
 
 __all__ = [
     "benjamini_hochberg",
@@ -31,6 +35,9 @@ __all__ = [
     "mann_whitney",
     "normality_table",
     "shapiro_wilk",
+    "svy_crosstab",
+    "svy_logit",
+    "svy_rank_test",
     "welch_t",
     "wilson_interval",
 ]

@@ -17,7 +17,7 @@ Examples
 --------
 >>> from analysis.stats.registry import REGISTRY, entry
 >>> sorted(REGISTRY)
-['crosstab', 'logit', 'mann_whitney', 'welch_t']
+['crosstab', 'logit', 'mann_whitney', 'svy_crosstab', 'svy_logit', 'svy_rank', 'welch_t']
 >>> entry("mann_whitney").effect.statistic, entry("mann_whitney").effect.null
 ('r', 0.0)
 """
@@ -105,7 +105,12 @@ class Sample:
     categories of a categorical outcome, then ``declared``), and ``values`` are its numbers
     (NaN = missing; booleans as 0/1; None for a non-numeric outcome). ``firm`` holds firm codes,
     ``year`` the years, and ``extra`` a frame of the spec's control variables (None without
-    controls).
+    controls). A sample from a panel with a declared survey design also carries ``weight``
+    (NaN = no weight), ``stratum`` and ``cluster`` (labels; None when not declared) and
+    ``single_unit`` (the rule for strata with one PSU), and ``outside``: the (stratum, PSU)
+    labels of the survey's other weighted cases of the same years (other groups, other
+    populations), kept in the design with zero contributions (domain estimation); the
+    unweighted tests ignore them.
     """
 
     group: np.ndarray
@@ -118,6 +123,11 @@ class Sample:
     year: np.ndarray
     declared: bool = False
     extra: pd.DataFrame | None = None
+    weight: np.ndarray | None = None
+    stratum: np.ndarray | None = None
+    cluster: np.ndarray | None = None
+    single_unit: str = "certainty"
+    outside: tuple[np.ndarray | None, np.ndarray] | None = None
 
     def split(self) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """The non-missing values of each group, and each group's number of cases."""
@@ -152,7 +162,9 @@ class TestEntry:
     section) and ``why`` (the "why this test" text of a configured test); ``outcomes`` (binary,
     categorical, metric); ``pooled_test`` (the test that runs the pooled scope instead, "" for
     the same test on firm means); ``auto_when`` ("normal" or "not normal": the test an
-    ``auto`` spec runs after the normality pretests).
+    ``auto`` spec runs after the normality pretests); ``survey_counterpart`` (the design-based
+    test the engine runs beside this one when the panel declares a survey design, "" for
+    none; the counterpart must be registered and take the same outcomes).
     """
 
     __test__ = False  # a registry entry, not a pytest test class
@@ -176,6 +188,7 @@ class TestEntry:
     auto_when: str = ""
     direction_term: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
+    survey_counterpart: str = ""
 
     def label_of(self, statistic: str) -> str:
         """The printed name of one of the test's statistics.
@@ -250,10 +263,22 @@ def check_entry(e: TestEntry) -> list[str]:
         problems.append("`auto_when` is for tests of metric outcomes")
     if e.name and not re.fullmatch(r"[a-z][a-z0-9_]*", e.name):
         problems.append(f"name {e.name!r} must be lower_snake_case")
+    counterpart = getattr(e, "survey_counterpart", "")
+    if counterpart:
+        other = REGISTRY.get(counterpart)
+        if counterpart == e.name:
+            problems.append("`survey_counterpart` names the test itself")
+        elif other is None:
+            if _BUILT:  # while the registry is built, _build checks every counterpart last
+                problems.append(f"`survey_counterpart` {counterpart!r} is not registered")
+        elif not set(e.outcomes) <= set(other.outcomes):
+            problems.append(f"`survey_counterpart` {counterpart!r} does not take the outcomes "
+                            f"{list(e.outcomes)}")
     return problems
 
 
 REGISTRY: dict[str, TestEntry] = {}
+_BUILT = False
 
 
 def register(e: TestEntry) -> TestEntry:
@@ -345,9 +370,16 @@ def focus_name(label: str) -> str:
     return "is_" + re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
 
 
-def _compare_logit(d: Sample, spec: Mapping[str, Any], *, pooled: bool = False,
-                   years: list[int] | None = None, **_: Any) -> Comparison:
-    from analysis.stats.regression import _design, logistic_rows
+def _logit_design(d: Sample, spec: Mapping[str, Any], *, pooled: bool = False,
+                  years: list[int] | None = None, require: np.ndarray | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray, list[str], dict[str, str], list[str], str,
+                             np.ndarray]:
+    """The logit's design of a comparison: (y, x, terms, labels, problems, note, valid).
+
+    ``y`` and ``x`` hold the ``valid`` cases (outcome, controls and ``require`` present); the
+    group-1 term first, controls, year dummies when pooled over several years, constant last.
+    """
+    from analysis.stats.regression import _design
 
     focus = focus_name(d.labels[0])
     if d.values is None:
@@ -363,6 +395,8 @@ def _compare_logit(d: Sample, spec: Mapping[str, Any], *, pooled: bool = False,
     columns = [(d.group == 0).astype(float)]
     terms, labels, problems, note = [focus], {focus: f"{focus} = 1"}, [], ""
     valid = ~np.isnan(y)
+    if require is not None:
+        valid &= require
     controls = [c for c in spec.get("controls", []) if d.extra is not None and c in d.extra]
     if controls:
         extra = d.extra
@@ -394,15 +428,106 @@ def _compare_logit(d: Sample, spec: Mapping[str, Any], *, pooled: bool = False,
                 labels[f"year_[{lv}]"] = f"year_ = {lv}"
     x = np.column_stack([*columns, np.ones(int(valid.sum()))])
     terms.append("constant")
+    return y[valid], x, terms, labels, problems, note, valid
+
+
+def _compare_logit(d: Sample, spec: Mapping[str, Any], *, pooled: bool = False,
+                   years: list[int] | None = None, **_: Any) -> Comparison:
+    from analysis.stats.regression import logistic_rows
+
+    y, x, terms, labels, problems, note, valid = _logit_design(d, spec, pooled=pooled,
+                                                               years=years)
     codes = np.unique(d.firm[valid], return_inverse=True)[1].reshape(-1) if pooled else None
-    rows = logistic_rows(y[valid], x, terms, labels=labels, problems=problems, outcome="_y",
+    rows = logistic_rows(y, x, terms, labels=labels, problems=problems, outcome="_y",
                          n_missing=int((~valid).sum()), cluster="firm_id" if pooled else None,
                          cluster_codes=codes)
-    return Comparison(rows, "wald", decides_term=focus, note=note)
+    return Comparison(rows, "wald", decides_term=focus_name(d.labels[0]), note=note)
+
+
+# ---- design-based (survey) counterparts: the cases with a design weight, PSUs = the declared
+# clusters, else the firms (each firm once per year; all its years in one PSU when pooled).
+def _weighted(d: Sample) -> np.ndarray:
+    """Cases with a design weight."""
+    if d.weight is None:
+        return np.zeros(d.group.size, dtype=bool)
+    return np.isfinite(d.weight)
+
+
+def _design_of(d: Sample, valid: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    assert d.weight is not None
+    stratum = None if d.stratum is None else d.stratum[valid]
+    psu = d.cluster[valid] if d.cluster is not None else d.firm[valid]
+    return d.weight[valid], stratum, psu
+
+
+def _outside(d: Sample, valid: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The design's cases not analysed: the sample's weighted cases left out (missing values)
+    and the survey's cases outside the comparison (:attr:`Sample.outside`)."""
+    left = ~valid & _weighted(d)
+    stratum = None if d.stratum is None else d.stratum[left]
+    psu = (d.cluster if d.cluster is not None else d.firm)[left]
+    if d.outside is None:
+        return stratum, psu
+    o_st, o_psu = d.outside
+    if stratum is None and o_st is None:
+        return None, np.concatenate([psu.astype(object), np.asarray(o_psu, dtype=object)])
+    def labels(st: np.ndarray | None, k: int) -> np.ndarray:
+        return np.full(k, "", dtype=object) if st is None else np.asarray(st, dtype=object)
+    return (np.concatenate([labels(stratum, psu.size), labels(o_st, len(o_psu))]),
+            np.concatenate([psu.astype(object), np.asarray(o_psu, dtype=object)]))
+
+
+def _unweighted_note(d: Sample, present: np.ndarray) -> str:
+    left = int((present & ~_weighted(d)).sum())
+    return f"{left} case(s) without a design weight left out" if left else ""
+
+
+def _compare_svy_crosstab(d: Sample, spec: Mapping[str, Any], **_: Any) -> Comparison:
+    from analysis.stats.survey import svy_crosstab_rows
+
+    present = d.codes >= 0
+    valid = present & _weighted(d)
+    w, stratum, psu = _design_of(d, valid)
+    positive = spec.get("positive", True if all(isinstance(v, bool | np.bool_)
+                                                for v in d.levels) else None)
+    rows = svy_crosstab_rows(d.group[valid], d.codes[valid], d.labels, d.levels, w, stratum,
+                             psu, positive=positive, lonely=d.single_unit,
+                             n_missing=int((~valid).sum()), outside=_outside(d, valid))
+    return Comparison(rows, "rao_scott_f", note=_unweighted_note(d, present))
+
+
+def _compare_svy_logit(d: Sample, spec: Mapping[str, Any], *, pooled: bool = False,
+                       years: list[int] | None = None, **_: Any) -> Comparison:
+    from analysis.stats.survey import svy_logit_rows
+
+    y, x, terms, _labels, problems, note, valid = _logit_design(
+        d, spec, pooled=pooled, years=years, require=_weighted(d))
+    w, stratum, psu = _design_of(d, valid)
+    rows = svy_logit_rows(y, x, terms, w, stratum, psu, lonely=d.single_unit,
+                          n_missing=int((~valid).sum()), problems=problems,
+                          outside=_outside(d, valid))
+    present = ~np.isnan(d.values) if d.values is not None else np.zeros(d.group.size, bool)
+    return Comparison(rows, "wald", decides_term=focus_name(d.labels[0]),
+                      note="; ".join(filter(None, [note, _unweighted_note(d, present)])))
+
+
+def _compare_svy_rank(d: Sample, spec: Mapping[str, Any], **_: Any) -> Comparison:
+    from analysis.stats.survey import svy_rank_rows
+
+    v = d.values if d.values is not None else np.full(d.group.size, np.nan)
+    present = ~np.isnan(v)
+    valid = present & _weighted(d)
+    w, stratum, psu = _design_of(d, valid)
+    rows = svy_rank_rows(v[valid], d.group[valid], d.labels, w, stratum, psu,
+                         lonely=d.single_unit, n_missing=int((~valid).sum()),
+                         outside=_outside(d, valid))
+    return Comparison(rows, "t", note=_unweighted_note(d, present))
 
 
 # --------------------------------------------------------------------------- entries
 def _build() -> None:
+    global _BUILT
     from analysis.stats.contingency import crosstab
     from analysis.stats.nonparametric import mann_whitney
     from analysis.stats.parametric import welch_t
@@ -430,6 +555,7 @@ def _build() -> None:
                  "expected count is below 5), with phi or Cramér's V as the effect size."),
         why="configured: crosstab (categorical outcome)",
         outcomes=("binary", "categorical"), pooled_test="logit",
+        survey_counterpart="svy_crosstab",
         labels={"pearson_chi2": "Pearson chi2", "fisher_exact": "Fisher's exact",
                 "phi": "phi", "cramers_v": "Cramér's V", "odds_ratio": "OR",
                 "odds_ratio_haldane": "OR (Haldane)"},
@@ -450,7 +576,7 @@ def _build() -> None:
                  "correction, exact p for small samples), with r = Z/√N and the rank-biserial "
                  "correlation as effect sizes."),
         why="configured: mann_whitney",
-        outcomes=("metric",), auto_when="not normal",
+        outcomes=("metric",), auto_when="not normal", survey_counterpart="svy_rank",
         labels={"z": "Z", "r": "r", "mann_whitney_u": "U"},
     ))
     register(TestEntry(
@@ -465,7 +591,7 @@ def _build() -> None:
         methods=("Metric outcomes that were normal in both groups were compared with Welch's "
                  "unequal-variance t-test, with Hedges' g as the effect size."),
         why="configured: welch_t",
-        outcomes=("metric",), auto_when="normal",
+        outcomes=("metric",), auto_when="normal", survey_counterpart="svy_rank",
         labels={"t": "t", "hedges_g": "Hedges g"},
     ))
     register(TestEntry(
@@ -496,8 +622,125 @@ def _build() -> None:
                  "is detected exactly and reported with Firth estimates, never as huge "
                  "coefficients."),
         why="configured: binary logistic regression",
-        outcomes=("binary",), pooled_test="logit",
+        outcomes=("binary",), pooled_test="logit", survey_counterpart="svy_logit",
         labels={"wald": "Wald", "exp_b": "Exp(B)", "firth_exp_b": "Exp(B) Firth"},
+    ))
+    _build_survey(odds)
+    missing = [f"{n}: {e.survey_counterpart!r}" for n, e in REGISTRY.items()
+               if e.survey_counterpart and e.survey_counterpart not in REGISTRY]
+    if missing:
+        raise RegistryError(f"survey counterparts not registered: {'; '.join(missing)}")
+    _BUILT = True
+
+
+_DESIGN = ("linearized variances, PSUs (the declared clusters, else the firms) with "
+           "replacement within strata, #PSUs - #strata design degrees of freedom, subgroups "
+           "as domains of the survey")
+
+
+def _build_survey(odds: Effect) -> None:
+    """The design-based counterparts, run beside the unweighted tests on panels that declare a
+    survey design (weights, strata, clusters; :mod:`analysis.stats.survey`)."""
+    from analysis.stats.survey import svy_crosstab, svy_logit, svy_rank_test
+
+    register(TestEntry(
+        name="svy_crosstab", label="Rao-Scott chi-square (survey-weighted crosstab)",
+        family="survey", function=svy_crosstab, compare=_compare_svy_crosstab,
+        decides="rao_scott_f", direction="risk_difference",
+        direction_meaning="weighted risk difference (weighted share of group 1 minus group 2)",
+        effect=Effect("risk_difference", "RD (weighted)", "linear", 0.0,
+                      "Weighted risk difference, group 1 minus group 2 (design-based)"),
+        forest=Effect("odds_ratio", "OR (weighted)", "log", 1.0, odds.axis),
+        statistic_label="Rao-Scott F",
+        tables=(TableSpec("svy_shares", "Weighted Shares (design-based)", builder="svy_shares"),
+                TableSpec("svy_crosstab_weights", "Weight Sensitivity", builder="svy_weights"),
+                TableSpec("svy_chi_square", "Design-based Chi-Square Test (Rao-Scott)",
+                          columns=(("pearson_chi2_weighted", "value", "Pearson X² (SRS)"),
+                                   ("rao_scott_f", "value", "Rao-Scott F"),
+                                   ("rao_scott_f", "df", "df1"),
+                                   ("rao_scott_ddf", "value", "df2"),
+                                   ("rao_scott_f", "p", "Sig."),
+                                   ("rao_scott_chi2", "value", "X² (1st order)"),
+                                   ("deff_mean", "value", "Mean deff"),
+                                   ("risk_difference", "value", "RD (weighted)"),
+                                   ("risk_difference", "ci_low", "RD Lower"),
+                                   ("risk_difference", "ci_high", "RD Upper"),
+                                   ("odds_ratio", "value", "OR (weighted)")),
+                          note=("Pearson X² of the weighted table scaled to the sample size "
+                                "assumes simple random sampling; the Rao-Scott F (second-order "
+                                "correction, Satterthwaite df) is the design-based test."))),
+        methods=("Where a panel declares its survey design (sampling weights, strata, "
+                 "clusters), categorical outcomes were also compared design-based: weighted "
+                 "shares with linearized standard errors and logit 95% CIs beside the "
+                 "unweighted n, and Pearson's chi-square with the Rao-Scott second-order "
+                 "correction (F with Satterthwaite degrees of freedom; the first-order "
+                 "correction and the mean design effect beside it), with the weighted risk "
+                 f"difference and odds ratio; {_DESIGN}."),
+        why="design-based counterpart of crosstab (survey design declared)",
+        outcomes=("binary", "categorical"), pooled_test="svy_logit",
+        labels={"rao_scott_f": "Rao-Scott F", "rao_scott_chi2": "Rao-Scott chi2 (1st order)",
+                "pearson_chi2_weighted": "Pearson chi2 (weighted)",
+                "risk_difference": "RD (weighted)", "odds_ratio": "OR (weighted)",
+                "share": "weighted share", "deff_mean": "mean deff"},
+    ))
+    register(TestEntry(
+        name="svy_logit", label="Survey-weighted logistic regression", family="survey",
+        function=svy_logit, compare=_compare_svy_logit,
+        decides="wald", direction="B", direction_term="focus",
+        direction_meaning="B of the group-1 term (weighted log odds of group 1 minus group 2)",
+        effect=Effect("exp_b", "Exp(B) (weighted)", "log", 1.0,
+                      "Exp(B), odds ratio of group 1 vs group 2 (log scale)", term="focus"),
+        forest=Effect("exp_b", "Exp(B) (weighted)", "log", 1.0, odds.axis, term="focus"),
+        statistic_label="Wald F",
+        tables=(TableSpec("svy_logit", "Variables in the Equation (survey-weighted)",
+                          columns=(("B", "value", "B"), ("se", "value", "S.E. (linearized)"),
+                                   ("wald", "value", "Wald F"), ("design_ddf", "value", "ddf"),
+                                   ("wald", "p", "Sig."), ("exp_b", "value", "Exp(B)"),
+                                   ("exp_b", "ci_low", "Lower"), ("exp_b", "ci_high", "Upper"),
+                                   ("deff", "value", "deff")),
+                          note=("The group-1 term. Weighted pseudo-maximum likelihood; Wald F "
+                                "on (1, ddf) with ddf = design df - parameters + 1.")),
+                TableSpec("svy_logit_weights", "Weight Sensitivity", builder="svy_weights")),
+        methods=("Binary outcomes were also modelled by survey-weighted logistic regression "
+                 "(weighted pseudo-maximum likelihood, linearized sandwich standard errors, "
+                 "Wald F tests on design df - parameters + 1, Exp(B) with its 95% CI and the "
+                 f"coefficient's design effect); {_DESIGN}."),
+        why="design-based counterpart of logit (survey design declared)",
+        outcomes=("binary",), pooled_test="svy_logit",
+        labels={"wald": "Wald F", "exp_b": "Exp(B) (weighted)", "deff": "deff"},
+    ))
+    register(TestEntry(
+        name="svy_rank", label="Design-based rank test (Lumley-Scott)", family="survey",
+        function=svy_rank_test, compare=_compare_svy_rank,
+        decides="t", direction="rank_difference",
+        direction_meaning=("difference of weighted mean rank scores (group 1 above group 2 is "
+                           "positive)"),
+        effect=Effect("rank_biserial", "rank-biserial (weighted)", "linear", 0.0,
+                      "Rank-biserial correlation (design-based rank test)"),
+        forest=Effect("rank_biserial", "rb (weighted)", "linear", 0.0,
+                      "Rank-biserial correlation (design-based rank test)"),
+        statistic_label="t",
+        tables=(TableSpec("svy_rank", "Design-based Rank Test",
+                          columns=(("weighted_mean_rank", "value", "Mean rank score, group 1"),
+                                   ("rank_difference", "value", "Difference"),
+                                   ("rank_difference", "ci_low", "Lower"),
+                                   ("rank_difference", "ci_high", "Upper"),
+                                   ("t", "value", "t"), ("t", "df", "df"),
+                                   ("t", "p", "Sig. (2-tailed)"),
+                                   ("rank_biserial", "value", "Rank-biserial")),
+                          note=("Rank scores are estimated population mid-ranks / population "
+                                "size; the difference is group 1 minus group 2 (Lumley & "
+                                "Scott 2013).")),
+                TableSpec("svy_rank_weights", "Weight Sensitivity", builder="svy_weights")),
+        methods=("Metric outcomes were also compared with the design-based Wilcoxon-Mann-"
+                 "Whitney rank test of Lumley and Scott (estimated population mid-ranks, "
+                 "difference of weighted mean rank scores with a linearized standard error, t "
+                 f"on design df - 1, twice the difference as a rank-biserial correlation); "
+                 f"{_DESIGN}."),
+        why="design-based counterpart of the rank / t test (survey design declared)",
+        outcomes=("metric",),
+        labels={"t": "t", "rank_biserial": "rank-biserial (weighted)",
+                "rank_difference": "rank difference"},
     ))
 
 

@@ -2,10 +2,14 @@
 
 import os
 
-from analysis.config import check_config
+from analysis.config import check_config, check_input_paths, refuse_code
 from analysis.engine.specs import load_specs
 
-config = check_config(config)
+# Configuration is data: a file that asks for YTE evaluation (`__use_yte__`) is refused.
+refuse_code(workflow.configfiles)
+config = check_config(config, config_files=workflow.configfiles)
+# Every input file must exist before anything runs (a misspelt path never reuses old results).
+check_input_paths(config)
 
 # One BLAS thread per job: jobs run in parallel already, and a fixed thread count keeps
 # floating-point results identical from run to run.
@@ -56,6 +60,8 @@ def cross_sample_results(wildcards):
 def provenance_inputs():
     """Every input file whose checksum the provenance record lists."""
     files = [p["path"] for p in config["panels"].values()]
+    if config.get("panels_file"):
+        files.append(config["panels_file"])
     files += [config["codebook"], config["hypotheses"], config["cases"]["data"]]
     files += [
         config["cases"]["coding_frame"],
