@@ -530,16 +530,18 @@ def _forest_effect(rows: pd.DataFrame, entry: registry.TestEntry | None,
     if entry is None:
         return None, None
     eff = entry.forest
-    names = (eff.statistic, *eff.fallbacks)
-    pick = rows[rows["statistic"].isin(names)]
-    if eff.term == "focus":
-        pick = pick[pick["term"] == registry.focus_name(str(rows["group1"].iloc[0]))]
-    if pick.empty:
+    rank = {name: i for i, name in enumerate((eff.statistic, *eff.fallbacks))}
+    focus = registry.focus_name(str(rows["group1"].iloc[0])) if eff.term == "focus" else None
+    best: tuple[bool, int, int] | None = None
+    for i, (stat, term, status) in enumerate(zip(rows["statistic"].tolist(),
+                                                  rows["term"].tolist(),
+                                                  rows["status"].tolist(), strict=True)):
+        if stat in rank and (focus is None or term == focus):
+            key = (status != "ok", rank[stat], i)  # estimable first, then fallback order
+            best = key if best is None or key < best else best
+    if best is None:
         return None, eff
-    rank = pick["statistic"].map({n: i for i, n in enumerate(names)})
-    pick = pick.assign(_r=rank.to_numpy(), _bad=(pick["status"] != "ok").to_numpy())
-    pick = pick.sort_values(["_bad", "_r"], kind="stable")
-    return pick.iloc[0], eff
+    return rows.iloc[best[2]], eff
 
 
 def _effect_rows(results: pd.DataFrame, hypothesis: str) -> pd.DataFrame:
