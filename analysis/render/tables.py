@@ -39,7 +39,8 @@ from analysis.stats import registry
 
 
 def hypothesis_tables(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05,
-                      labels: Mapping[str, str] | None = None) -> list[Table]:
+                      labels: Mapping[str, str] | None = None,
+                      detail: bool = True) -> list[Table]:
     """Every table of one hypothesis: the summary, then the tables of the tests it used.
 
     The tests' tables are their registry entries' :class:`~analysis.stats.registry.TableSpec` s
@@ -54,6 +55,8 @@ def hypothesis_tables(results: pd.DataFrame, hypothesis: str, *, alpha: float = 
     """
     res = results[results["hypothesis"] == hypothesis]
     out = [summary_table(results, hypothesis, alpha=alpha, labels=labels)]
+    if not detail:
+        return [t for t in out if len(t.raw)]
     used = set(res["test"])
     entries = [e for name, e in registry.REGISTRY.items() if name in used]
     check_builders(entries)
@@ -76,6 +79,7 @@ def render_tables(
     alpha: float = 0.05,
     formats: Iterable[str] = DEFAULT_FORMATS,
     manifest: str | Path | None = None,
+    detail: bool = True,
 ) -> list[Path]:
     """Write every table of one sample into ``outdir``.
 
@@ -100,6 +104,9 @@ def render_tables(
         Significance level (summary and cross-sample tables).
     formats : iterable of str
         Table formats (csv, md, tex, html); every table also gets ``{stem}.meta.json``.
+    detail : bool
+        With False, each hypothesis gets its summary table only, not the SPSS-layout tables
+        of its tests (every statistic stays in results.csv).
     manifest : path, optional
         Where to write the manifest (default ``outdir/manifest.json``): a JSON list with one
         entry per table (sample, section, kind = "table", title, path of the HTML or first
@@ -113,12 +120,13 @@ def render_tables(
     Notes
     -----
     File names: ``table1_sample``, ``table1_descriptives``, ``table2_verdicts``,
-    ``normality``, ``test_choices``, per hypothesis ``{H}_summary`` and the tables of the
-    tests it used, ``{H}_{stem}`` for every :class:`~analysis.stats.registry.TableSpec` of
-    their registry entries (``{H}_crosstab_counts``, ``{H}_chi_square_tests``, ...,
-    ``{H}_mw_ranks``, ``{H}_welch_t``, ``{H}_logit_variables``, ...), and ``cross_sample``
-    with several samples; each with the extensions in ``formats`` plus ``.meta.json``; and
-    ``index.md``, ``manifest.json``.
+    ``normality``, ``test_choices``, per hypothesis ``{H}_summary`` and (unless ``detail`` is
+    False) the tables of the tests it used, ``{H}_{stem}`` for every
+    :class:`~analysis.stats.registry.TableSpec` of their registry entries
+    (``{H}_crosstab_counts``, ``{H}_chi_square_tests``, ..., ``{H}_mw_ranks``,
+    ``{H}_welch_t``, ``{H}_logit_variables``, ...), and ``cross_sample`` with several samples;
+    each with the extensions in ``formats`` plus ``.meta.json``; and ``index.md``,
+    ``manifest.json``.
     """
     res = _normalize_results(_as_frame(results, read_results))
     sample = one_sample(res, str(results) if isinstance(results, str | Path) else "results")
@@ -151,7 +159,7 @@ def render_tables(
     if len(choice.raw):
         tables.append(choice)
     for hyp in dict.fromkeys(res["hypothesis"].tolist()):
-        tables += hypothesis_tables(res, hyp, alpha=alpha, labels=labels)
+        tables += hypothesis_tables(res, hyp, alpha=alpha, labels=labels, detail=detail)
     if samples is not None and len(samples) > 1:
         frames = {name: _normalize_results(_as_frame(obj, read_results))
                   for name, obj in samples.items()}
@@ -188,7 +196,7 @@ def render_tables(
 
 def run_tables(*, results: str, verdicts: str, normality: str, panel: str, codebook: str,
                outdir: str, alpha: float, samples: Sequence[str] = (),
-               formats: Iterable[str] = DEFAULT_FORMATS) -> list[Path]:
+               formats: Iterable[str] = DEFAULT_FORMATS, detail: bool = True) -> list[Path]:
     """Stage ``tables``: every table of one sample (plus the cross-sample table when given).
 
     Reads exactly the files the rule declares: the sample's ``results``, ``verdicts``,
@@ -200,6 +208,6 @@ def run_tables(*, results: str, verdicts: str, normality: str, panel: str, codeb
     written = render_tables(results, outdir, verdicts=verdicts, normality=normality,
                             panel=panel, codebook=codebook,
                             samples=read_sample_results(samples) or None, alpha=alpha,
-                            formats=formats)
+                            formats=formats, detail=detail)
     logging.getLogger(__name__).info("%d files written to %s", len(written), outdir)
     return written

@@ -23,6 +23,7 @@ rule tables:
         samples=SAMPLES,
         alpha=config["alpha"],
         formats=config["outputs"]["table_formats"],
+        spss_tables=config["outputs"]["spss_tables"],
     script:
         "../scripts/tables.py"
 
