@@ -57,6 +57,17 @@ def cross_sample_results(wildcards):
     return [f"results/analysis/{s}/results.csv" for s in SAMPLES]
 
 
+# The "how much to believe each verdict" summary joins Table 2 and the report when present
+# (written by the simulation stages; the pooled sample only).
+BELIEVE_SUMMARY = "results/believe/summary.csv"
+
+
+def believe_summary(wildcards):
+    if getattr(wildcards, "sample", "all") != "all" or not os.path.exists(BELIEVE_SUMMARY):
+        return []
+    return [BELIEVE_SUMMARY]
+
+
 def provenance_inputs():
     """Every input file whose checksum the provenance record lists."""
     files = [p["path"] for p in config["panels"].values()]

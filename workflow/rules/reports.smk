@@ -9,6 +9,7 @@ rule tables:
         panel=sample_panel,
         codebook=config["codebook"],
         samples=cross_sample_results,
+        believe=believe_summary,
     output:
         report(
             directory("reports/tables/{sample}"),
@@ -16,6 +17,7 @@ rule tables:
             caption="../report/tables.rst",
             category="Tables",
             subcategory="{sample}",
+            labels={"sample": "{sample}", "table": "{name}"},
         ),
     log:
         "logs/tables/{sample}.log",
@@ -46,6 +48,7 @@ rule figures:
             caption="../report/figures.rst",
             category="Figures",
             subcategory="{sample}",
+            labels={"sample": "{sample}", "figure": "{name}"},
         ),
     log:
         "logs/figures/{sample}.log",
@@ -80,11 +83,13 @@ rule report:
         joint_display="results/integration/joint_display.csv",
         provenance_inputs=provenance_inputs(),
         synthetic_config="config/synthetic.yaml",
+        believe=believe_summary,
     output:
         html=report(
             "reports/report.html", caption="../report/report.rst", category="Report"
         ),
         provenance="reports/provenance.json",
+        index="reports/index.md",
         qualitative=directory("reports/tables/qualitative"),
     log:
         "logs/report/report.log",
