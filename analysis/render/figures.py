@@ -578,8 +578,8 @@ def _effect_rows(results: pd.DataFrame, hypothesis: str) -> pd.DataFrame:
         year = None if pd.isna(year) else int(year)
         first = rows.iloc[0]
         out.append({"sample": key[0], "spec_id": key[1], "stratum_var": key[2],
-                    "outcome": str(first["outcome"]), "group_var": str(first["group_var"]),
-                    "group1": str(first["group1"]), "group2": str(first["group2"]),
+                    **{c: str(first.get(c, "")) for c in ("outcome", "group_var", "group1",
+                                                          "group2")},
                     "stratum": "" if pd.isna(key[3]) else str(key[3]), "scope": key[4],
                     "year": year, "test": test, "statistic": statistic, "label": label,
                     "scale": eff.scale if eff else "", "axis": eff.axis if eff else "",
@@ -763,6 +763,7 @@ def forest_figure(results: pd.DataFrame, hypothesis: str, *,
         several = not df.empty and df[["group1", "group2"]].drop_duplicates().shape[0] > 1
         within = _one_stratum_var(df)
         labels = [_forest_label(r, vl, groups=several, stratum_name=not within)
+                  + (f" ({r.label})" if r.status == "ok" and r.label else "")
                   for r in df.itertuples()]
         if len(set(labels)) < len(labels):  # two specs of one outcome: name their tests
             labels = [f"{lab} ({r.test})" for lab, r in zip(labels, df.itertuples(),
