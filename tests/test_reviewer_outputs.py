@@ -13,13 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_tables import _panel, _verdicts
 
 from analysis.qual.integration import meta_inference
 from analysis.render import format as fmt
 from analysis.render import journal, report, table
 from analysis.stats.balance import balance_p, standardized_difference
-
-from test_tables import _panel, _verdicts
 
 REPO = Path(__file__).resolve().parent.parent
 
