@@ -195,8 +195,7 @@ def overview_table(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.0
         if when != "pooled":
             u["dir"][when] = _SIGN.get(str(ctx["observed_direction"]), "0") if ok else "·"
             continue
-        e = rows[rows["role"] == "effect"]
-        e = e.iloc[0] if len(e) else None
+        e = _role_row(rows, "effect")
         if e is not None and e["status"] == "ok":
             u["effect"] = f"{_stat_label(ctx['test'], e['statistic'])} {format_num(e['value'], 2)}"
             if not _missing(e["ci_low"]) and not _missing(e["ci_high"]):

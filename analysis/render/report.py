@@ -78,20 +78,25 @@ def _git(args: list[str], cwd: str | Path) -> str:
                           timeout=10).stdout.strip()
 
 
-#: The rendered outputs are not inputs: committing them changes neither the code commit the
-#: provenance names nor whether the checkout is dirty (so a rerun leaves git clean).
-_NOT_CODE = ":(exclude)reports"
+#: What the outputs do not depend on: the rendered outputs themselves, documentation and
+#: tests. Committing them changes neither the code commit the provenance names nor whether the
+#: checkout is dirty (so a rerun of a clean checkout reproduces the committed outputs).
+NOT_CODE: tuple[str, ...] = (
+    ":(exclude)reports", ":(exclude)docs", ":(exclude)tests", ":(exclude).ci",
+    ":(exclude,glob)**/*.md", ":(exclude)CITATION.cff", ":(exclude)LICENSE",
+    ":(exclude).snakemake-workflow-catalog.yml",
+)
 
 
 def git_state(cwd: str | Path = ".") -> dict[str, Any]:
-    """The commit of the code (the last commit that changed anything outside reports/), its
-    date, and whether tracked files other than reports/ differ from it."""
+    """The commit of the code (the last commit that changed anything the outputs depend on,
+    i.e. outside :data:`NOT_CODE`), its date, and whether those files differ from it."""
     try:
-        commit = _git(["log", "-1", "--format=%H %ct", "--", ".", _NOT_CODE], cwd)
+        commit = _git(["log", "-1", "--format=%H %ct", "--", ".", *NOT_CODE], cwd)
         commit, _, when = commit.partition(" ")
         if not commit:
             commit, when = _git(["rev-parse", "HEAD"], cwd), ""
-        dirty = _git(["status", "--porcelain", "--untracked-files=no", "--", ".", _NOT_CODE],
+        dirty = _git(["status", "--porcelain", "--untracked-files=no", "--", ".", *NOT_CODE],
                      cwd)
         return {"commit": commit, "dirty": bool(dirty),
                 "commit_time": int(when) if when.isdigit() else None}
