@@ -63,7 +63,9 @@ BELIEVE_SUMMARY = "results/believe/summary.csv"
 
 
 def believe_summary(wildcards):
-    if getattr(wildcards, "sample", "all") != "all" or not os.path.exists(BELIEVE_SUMMARY):
+    if getattr(wildcards, "sample", "all") != "all" or not os.path.exists(
+        BELIEVE_SUMMARY
+    ):
         return []
     return [BELIEVE_SUMMARY]
 
