@@ -31,7 +31,7 @@ window.addEventListener("load", function () {
   var de = document.documentElement, body = document.body.getBoundingClientRect();
   var tables = [];
   document.querySelectorAll("table").forEach(function (t) {
-    if (t.offsetParent === null) return;  /* inside a closed <details> */
+    if (t.closest("details:not([open])")) return;  /* not shown: inside a closed <details> */
     var r = t.getBoundingClientRect();
     tables.push({id: t.id || "", width: Math.round(r.width), right: Math.round(r.right),
                  left: Math.round(r.left)});
