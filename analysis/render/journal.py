@@ -746,12 +746,13 @@ def joint_display_table(display: pd.DataFrame, *, case_anchor: str = "case_matri
             shown = [first, *units[1:items]]
             quant += ". " + "; ".join(shown) + (f"; +{len(units) - items} more"
                                                if len(units) > items else "")
-        evidence = [e for e in str(r["qualitative_evidence"]).split(" | ") if e]
+        evidence = [e for e in str(r["qualitative_evidence"]).split(" | ")
+                    if e and e != "no qualitative evidence mapped"]
         ev = " ".join(f"• {_short(e, EVIDENCE_CHARS)}" for e in evidence[:items])
         more = len(evidence) - items
         ev += (f" (+{more} more: [[cross-case matrix|#{case_anchor}]])" if more > 0
                else f" ([[cross-case matrix|#{case_anchor}]])" if evidence else "")
-        theme = str(r["rationale"]) or "–"
+        theme = str(r["rationale"]) or ("–" if evidence else "no qualitative evidence mapped")
         rows.append([f"{r['id']} {r['label']}" if r["row_type"] == "hypothesis"
                      else str(r["label"]), quant, f"{theme} Evidence: {ev}" if ev else theme,
                      str(r["fit"]) or "n/a", str(r.get("meta_inference", ""))])

@@ -34,7 +34,8 @@ h1{font-size:1.6em}h2{border-bottom:2px solid #ccc;padding-bottom:.2em;margin-to
 h3{margin-top:1.2em;font-size:1.05em}
 table{border-collapse:collapse;margin:.8em 0;font-size:.84em;max-width:100%}
 th,td{border-top:1px solid #ddd;padding:.25em .5em;text-align:right;vertical-align:top;
-overflow-wrap:anywhere}
+overflow-wrap:break-word}td.num{white-space:nowrap}
+table#table2_verdicts td:not(:first-child){white-space:nowrap}
 th{border-bottom:1px solid #888}td:first-child,th:first-child{text-align:left}
 td.txt,th.txt{text-align:left}
 .banner{background:#fff3cd;border:1px solid #e0b400;padding:.6em 1em;font-weight:600}
@@ -372,6 +373,15 @@ QUALITATIVE_TABLES = [
      "analysis.tests.crosstab on one row per firm."),
 ]
 
+#: The columns the report shows of a wide qualitative table (all columns stay in its CSV).
+QUALITATIVE_SHOWN: dict[str, list[str]] = {
+    "case_pathways": ["firm", "derived_pathway", "study_4_5_pathway", "agrees",
+                      "unwilling_international", "rule", "study_4_5_qualifier"],
+    "case_disagreements": ["firm", "dimension", "section_a", "statement_a", "section_b",
+                           "statement_b", "kind", "origin"],
+    "case_claims": ["claim", "section", "firm", "text", "appendix", "result"],
+}
+
 #: The rule, script and function that make each kind of output (reports/index.md).
 PROGRAMS: dict[str, tuple[str, str]] = {
     "tables": ("tables", "workflow/scripts/tables.py -> analysis.render.tables.run_tables"),
@@ -527,7 +537,7 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
 
     from analysis.config import load_yaml, size_definition
     from analysis.render.journal import joint_display_table
-    from analysis.render.table import DEFAULT_FORMATS, write_table
+    from analysis.render.table import DEFAULT_FORMATS, _default_display, write_table
     from analysis.runlog import write_json
 
     log = logging.getLogger(__name__)
@@ -553,8 +563,14 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
     for stem, key, sec, title, note in QUALITATIVE_TABLES:
         df = pd.read_csv(qualitative[key], keep_default_na=False, na_values=[""])
         syn = synthetic if key in ("pathway_mix", "pathway_crosstab") else False
+        shown = [c for c in QUALITATIVE_SHOWN.get(stem, list(df.columns)) if c in df.columns]
+        # codes and headers with spaces for underscores, so that they read and wrap
+        display = _default_display(df[shown]).map(lambda v: str(v).replace("_", " "))
+        display.columns = [str(c).replace("_", " ") for c in shown]
+        if len(shown) < len(df.columns):
+            note = " ".join(filter(None, [note, "Further columns in the CSV."]))
         write_table(df, stem, DEFAULT_FORMATS, title=title, notes=[note] if note else [],
-                    outdir=out_qual_dir, synthetic=syn)
+                    outdir=out_qual_dir, synthetic=syn, display=display)
         qual_items.append({"kind": "table", "section": sec, "stem": stem, "title": title,
                            "path": str(Path(out_qual_dir) / f"{stem}.html"),
                            "sample": "qualitative", "program": "report"})
