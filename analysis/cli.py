@@ -133,7 +133,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
         sheet.write_text(yaml.safe_dump({name: entry}, sort_keys=False), encoding="utf-8")
         targets = [f"results/panels/{name}.exclusions.csv", f"results/panels/{name}.summary.json"]
         code = run_snakemake(["--cores", "1", "--config", f"panels_file={sheet}",
-                              "--forcerun", "ingest", *targets, *ns.extra],
+                              "--force", *targets, *ns.extra],
                              log=Path("logs/cli/check.log"))
     if code:
         return code
