@@ -42,7 +42,9 @@ rule figures:
             caption="../report/figures.rst",
             category="Figures",
             subcategory="{sample}",
-            labels={"sample": "{sample}", "figure": "{name}"},
+            labels=lambda wildcards: report_labels(
+                wildcards.sample, wildcards.name, "figure"
+            ),
         ),
     log:
         "logs/figures/{sample}.log",
