@@ -79,7 +79,7 @@ def report_labels(sample, name, kind):
     belongs to (the prefix of its name, "-" for none) and its name."""
     stem = name.removeprefix("forest_")
     hyp = next(
-        (h for h in SPECS["hypotheses"] if stem == h or stem.startswith(h + "_")), "-"
+        (h for h in SPECS["hypotheses"] if stem == h or stem.startswith(f"{h}_")), "-"
     )
     return {"sample": sample, "hypothesis": hyp, kind: name}
 
