@@ -459,9 +459,12 @@ def test_provenance_record(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert prov["seed"] == load_yaml("config/synthetic.yaml")["seed"]
     for package in ("numpy", "pandas", "scipy", "statsmodels", "snakemake", "matplotlib"):
         assert prov["packages"].get(package) == metadata.version(package), package
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=fresh, check=True,
-                          capture_output=True, text=True).stdout.strip()
-    assert prov["git"]["commit"] == head
+    from analysis.render.report import NOT_CODE
+
+    # the code commit: the last commit that changed what the outputs depend on
+    code = subprocess.run(["git", "log", "-1", "--format=%H", "--", ".", *NOT_CODE], cwd=fresh,
+                          check=True, capture_output=True, text=True).stdout.strip()
+    assert prov["git"]["commit"] == code
     assert isinstance(prov["git"]["dirty"], bool)
     assert prov["date"] == "2023-11-14"  # SOURCE_DATE_EPOCH
     resolved = json.loads(json.dumps(check_config(config), sort_keys=True, default=str))
