@@ -116,14 +116,15 @@ def _g_text(x: np.ndarray) -> np.ndarray:
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     codes, uniques = pd.factorize(x.view(np.int64))
-    text = np.array([_g(v) for v in np.asarray(uniques).view(np.float64).tolist()] + [""],
+    text = np.array([_g(v) for v in np.asarray(uniques).view(np.float64).tolist()],
                     dtype=object)
     return text[codes]
 
 
 def _int_text(x: np.ndarray) -> np.ndarray:
-    """``str(int)`` of every value, as an object array of str."""
-    return np.asarray(x, dtype=np.int64).astype(str).astype(object)
+    """``str(int)`` of every value, as an object array of str (each distinct value once)."""
+    codes, uniques = pd.factorize(np.asarray(x, dtype=np.int64))
+    return np.array([str(v) for v in np.asarray(uniques).tolist()], dtype=object)[codes]
 
 
 def _cat(*parts: Any) -> np.ndarray:
@@ -205,19 +206,23 @@ def _clip(n: int) -> int:
     return max(min(n, 2 ** 61), -(2 ** 61))
 
 
-def _classify_panel(df: pd.DataFrame, th: Mapping[str, Any],
-                    precedence: Sequence[str]) -> pd.DataFrame:
-    """The rules of :func:`classify_pathways` over the whole (sorted, checked) panel."""
-    code = df.groupby("firm_id", sort=True, observed=True).ngroup().to_numpy()
+def _classify_panel(df: pd.DataFrame, th: Mapping[str, Any], precedence: Sequence[str],
+                    row_dtype: Any) -> pd.DataFrame:
+    """The rules of :func:`classify_pathways` over the whole (sorted, checked) panel.
+
+    ``df`` holds the columns the rules read, sorted by firm_id and year; ``row_dtype`` is the
+    dtype of one row of the whole panel (the type a firm's first row gives sme and size_group).
+    """
+    # group number of each row in sorted firm order; -1 for a missing firm_id (no group)
+    code = df.groupby("firm_id", sort=True, observed=True).ngroup()
+    code = code.fillna(-1).to_numpy(dtype=np.int64)
     rows = np.flatnonzero(code >= 0)
     if not len(rows):
         return _empty_classified()
     rows = rows[np.argsort(code[rows], kind="stable")]   # firm order, year order within firm
     fc = code[rows]
     n_firms = int(fc[-1]) + 1
-    cols = ["firm_id", "country", "founded", "first_export_year", "year", "export_share"]
-    cols += [c for c in ("sme", "size_group") if c in df.columns]
-    sub = df[cols].take(rows)
+    sub = df if np.array_equal(rows, np.arange(len(df))) else df.take(rows)
     n_rows = np.bincount(fc, minlength=n_firms)
     start = np.cumsum(n_rows) - n_rows
     firm_ids = sub["firm_id"].iloc[start].to_numpy(dtype=object)
@@ -278,7 +283,6 @@ def _classify_panel(df: pd.DataFrame, th: Mapping[str, Any],
         return vals
 
     # sme and size_group as the first row of the firm gives them (row dtype = common dtype)
-    row_dtype = df.iloc[0].dtype
     first_row: dict[str, np.ndarray] = {}
     for col in ("sme", "size_group"):
         if col in sub.columns:
@@ -344,9 +348,10 @@ def _classify_panel(df: pd.DataFrame, th: Mapping[str, Any],
         errors.append((int(np.argmax(ba_elig)), 2, err_rise or err_bas))
     if errors:
         err = min(errors, key=lambda e: e[:2])[2]
-        if isinstance(err, Exception):
-            raise err
-        int(err)  # a missing year: the error int() gives for it
+        if not isinstance(err, Exception):
+            int(err)  # a missing year: raises the error int() gives for it
+            err = TypeError(f"year is missing ({err!r})")
+        raise err
     bg_years_c, rise_c = _clip(bg_years), _clip(rise)
 
     # de-internationalizing: sustained fall ------------------------------------------------
@@ -530,8 +535,11 @@ def classify_pathways(panel: pd.DataFrame,
     if dup.any():
         rows = panel.loc[dup, ["firm_id", "year"]].astype(str).agg(" ".join, axis=1)
         raise PipelineInputError("panel: duplicated firm_id x year", list(rows))
-    df = panel.sort_values(["firm_id", "year"], kind="stable")
-    return _classify_panel(df, th, precedence)
+    cols = ["firm_id", "country", "founded", "first_export_year", "year", "export_share"]
+    cols += [c for c in ("sme", "size_group") if c in panel.columns]
+    df = panel[cols].sort_values(["firm_id", "year"], kind="stable")
+    row_dtype = panel.iloc[0].dtype if len(panel) else None
+    return _classify_panel(df, th, precedence, row_dtype)
 
 
 def pathway_mix(classified: pd.DataFrame, by: Sequence[str] = ("size_group",),
@@ -559,7 +567,7 @@ def pathway_mix(classified: pd.DataFrame, by: Sequence[str] = ("size_group",),
         (0-100); sorted by group (SME before non-SME) and pathway order.
     """
     by = list(by)
-    df = classified.copy()
+    df = classified[list(dict.fromkeys([*by, "pathway"]))].copy()
     for col in by:
         df[col] = df[col].astype("string").fillna("(missing)").astype(str)
     if not by:
@@ -567,7 +575,7 @@ def pathway_mix(classified: pd.DataFrame, by: Sequence[str] = ("size_group",),
         keys = ["_all"]
     else:
         keys = by
-    unknown = sorted(set(df["pathway"]) - set(pathways))
+    unknown = sorted(set(df["pathway"].unique()) - set(pathways))
     if unknown:
         raise PipelineInputError(f"pathway_mix: unknown pathways {unknown}")
     groups = df[keys].drop_duplicates()
@@ -578,12 +586,13 @@ def pathway_mix(classified: pd.DataFrame, by: Sequence[str] = ("size_group",),
     out["group_n"] = out.groupby(keys)["n"].transform("sum").astype(int)
     out["share"] = out["n"] / out["group_n"]
     out["percent"] = 100.0 * out["share"]
+    # sort by (rank, value) of each key: SME before non-SME, other values after, by value
     sort_cols, tmp = [], []
     for col in keys:
         key = f"_k_{col}"
         order = {g: i for i, g in enumerate(SIZE_ORDER)} if col == "size_group" else {}
-        out[key] = out[col].map(lambda v, o=order: (o.get(v, len(o)), v))
-        sort_cols.append(key)
+        out[key] = out[col].map(order).fillna(len(order)).astype(int)
+        sort_cols += [key, col]
         tmp.append(key)
     out["_p"] = out["pathway"].map({p: i for i, p in enumerate(pathways)})
     out = out.sort_values(sort_cols + ["_p"], kind="stable").drop(columns=tmp + ["_p"])
@@ -617,10 +626,11 @@ def pathway_crosstab(classified: pd.DataFrame, row: str = "pathway",
     data = classified.loc[classified[col].notna(), [row, col]].copy()
     data[row] = data[row].astype(str)
     data[col] = data[col].astype(str)
-    row_order = [p for p in PATHWAYS if p in set(data[row])]
-    row_order += sorted(set(data[row]) - set(row_order))
-    col_order = [c for c in SIZE_ORDER if c in set(data[col])]
-    col_order += sorted(set(data[col]) - set(col_order))
+    rows, cols = set(data[row].unique()), set(data[col].unique())
+    row_order = [p for p in PATHWAYS if p in rows]
+    row_order += sorted(rows - set(row_order))
+    col_order = [c for c in SIZE_ORDER if c in cols]
+    col_order += sorted(cols - set(col_order))
     return crosstab(data, row, col, row_order=row_order, col_order=col_order)
 
 
