@@ -26,8 +26,7 @@ MAX_HEIGHT = 25_000  # px, with every <details> closed
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 MEASURE = """<script>
-window.addEventListener("load", function () {
-  if (%(open)s) document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+function measure() {
   var de = document.documentElement, body = document.body.getBoundingClientRect();
   var tables = [];
   document.querySelectorAll("table").forEach(function (t) {
@@ -36,12 +35,17 @@ window.addEventListener("load", function () {
     tables.push({id: t.id || "", width: Math.round(r.width), right: Math.round(r.right),
                  left: Math.round(r.left)});
   });
-  var m = {height: de.scrollHeight, scrollWidth: de.scrollWidth, clientWidth: de.clientWidth,
-           bodyLeft: Math.round(body.left), bodyRight: Math.round(body.right),
-           tables: tables,
-           sections: Array.from(document.querySelectorAll("section > h2")).map(
-             function (h) { return h.textContent; }),
-           details: document.querySelectorAll("details").length};
+  return {height: de.scrollHeight, scrollWidth: de.scrollWidth, clientWidth: de.clientWidth,
+          bodyLeft: Math.round(body.left), bodyRight: Math.round(body.right),
+          tables: tables,
+          sections: Array.from(document.querySelectorAll("section > h2")).map(
+            function (h) { return h.textContent; }),
+          details: document.querySelectorAll("details").length};
+}
+window.addEventListener("load", function () {
+  var m = {closed: measure()};
+  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  m.opened = measure();
   var pre = document.createElement("pre");
   pre.id = "__measured";
   pre.textContent = JSON.stringify(m);
@@ -54,15 +58,15 @@ def _browser() -> str | None:
     return next((p for p in map(shutil.which, BROWSERS) if p), None)
 
 
-def measure(report: Path, tmp: Path, *, open_details: bool = False) -> dict[str, Any]:
-    """Lay ``report`` out in headless Chromium at :data:`WIDTH` px and measure it."""
+def measure(report: Path, tmp: Path) -> dict[str, Any]:
+    """Lay ``report`` out in headless Chromium at :data:`WIDTH` px and measure it with every
+    ``<details>`` closed (``closed``) and then opened (``opened``), in one page load."""
     browser = _browser()
     if browser is None:
         pytest.skip("Chromium is not installed (Debian: `apt-get install -y chromium`); "
                     "the report's layout is checked in a real browser only")
-    page = tmp / ("open.html" if open_details else "closed.html")
-    script = MEASURE % {"open": "true" if open_details else "false"}
-    page.write_text(report.read_text(encoding="utf-8").replace("</body>", script + "</body>"),
+    page = tmp / "report.html"
+    page.write_text(report.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"),
                     encoding="utf-8")
     run = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -77,15 +81,20 @@ def measure(report: Path, tmp: Path, *, open_details: bool = False) -> dict[str,
 
 
 @pytest.fixture(scope="module")
-def closed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not REPORT.is_file():
         pytest.fail(f"{REPORT} is missing: run the pipeline and commit reports/")
     return measure(REPORT, tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="module")
-def opened(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return measure(REPORT, tmp_path_factory.mktemp("browser"), open_details=True)
+def closed(measured: dict[str, Any]) -> dict[str, Any]:
+    return measured["closed"]
+
+
+@pytest.fixture(scope="module")
+def opened(measured: dict[str, Any]) -> dict[str, Any]:
+    return measured["opened"]
 
 
 def _too_wide(m: dict[str, Any]) -> list[str]:
