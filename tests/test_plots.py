@@ -203,7 +203,9 @@ def test_render_figures_files_and_determinism(tmp_path) -> None:
               "labels": {"H1": "Propensity to internationalize"}}
     kwargs["formats"] = ("png", "svg")  # the default is PNG only; SVG on request
     a = pl.render_figures(_panel(), _results(), _normality(), tmp_path / "a", **kwargs)
-    b = pl.render_figures(_panel(), _results(), _normality(), tmp_path / "b", **kwargs)
+    # drawn by two forked workers: the same files as one process draws
+    b = pl.render_figures(_panel(), _results(), _normality(), tmp_path / "b", processes=2,
+                          **kwargs)
     names = [p.name for p, _ in a]
     for stem in ("H1_internationalized_by_size_group", "H2_export_share_by_size_group",
                  "H4_mgmt_trained_by_size_group_within_doi_band", "qq_export_share",
