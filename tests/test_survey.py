@@ -683,7 +683,8 @@ def test_tables_figures_and_methods_carry_the_counterparts() -> None:
     fig, caption = figures.forest_figure(res, "H1")
     try:
         labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
-        assert "H1_chi__svy 2015 (OR (weighted))" in labels
+        # the design-based row is labelled with its weighted effect and its test
+        assert "exporter · 2015 (OR (weighted)) (svy_crosstab)" in labels
         assert "OR (weighted) (svy_crosstab)" in caption
     finally:
         plt.close(fig)
