@@ -419,7 +419,7 @@ def two_group_power(test: str, *, n1: int, n2: int, effect: float, alpha: float,
                    declared=False)
         comp = e.compare(s, spec, pooled=False, years=[0])
         row = next(r for r in comp.rows if r[0] == comp.decides)
-        hits += bool(row[7] == "ok" and row[6] < alpha)
+        hits += bool(row[7] == "ok" and row[4] < alpha)
     return hits / replications
 
 

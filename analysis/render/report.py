@@ -348,12 +348,14 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
                table_manifests: list[str], figure_manifests: list[str],
                qualitative: dict[str, str], pathway_figure: str, pathway_caption: str,
                input_files: list[str], synthetic_config: str, out_html: str,
-               out_provenance: str, out_qual_dir: str) -> None:
+               out_provenance: str, out_qual_dir: str, believe_html: str = "") -> None:
     """Stage ``report``: the self-contained HTML report, provenance.json, qualitative tables.
 
     Reads exactly the files the rule declares (a missing one is an error). Tables and figures
     are chosen by their manifest entries' keys (``sample``, ``section``, ``stem``); the
     methods section describes the tests the pooled sample's results used (``results_path``).
+    ``believe_html``: the fragment of the section "How much to believe each verdict"
+    (rule ``believe_render``), placed after Table 2; "" leaves the section out.
     """
     import logging
 
@@ -415,6 +417,11 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
         {"title": "Table 2: the study's verdicts beside this run's",
          "items": _entries(all_tables, "Verdicts")},
     ]
+    # --- section of workflow/rules/believe.smk (analysis/render/believe.py) ---
+    if believe_html:
+        sections.append({"title": "How much to believe each verdict",
+                         "html": Path(believe_html).read_text(encoding="utf-8")})
+    # ---
     default = verdicts[(verdicts["rule"] == specs["default_rule"])
                        & (verdicts["sample"] == "all")].set_index("hypothesis")
     for hyp, h in specs["hypotheses"].items():

@@ -6,7 +6,9 @@
 from analysis.believe.settings import load_believe
 
 BELIEVE_FILE = config.get("believe") or ""
-BELIEVE = load_believe(BELIEVE_FILE, load_specs(config["hypotheses"])) if BELIEVE_FILE else {}
+BELIEVE = (
+    load_believe(BELIEVE_FILE, load_specs(config["hypotheses"])) if BELIEVE_FILE else {}
+)
 REPRODUCE = ["current"] + (
     ["reference"] if BELIEVE and BELIEVE["calibration"].get("compare_with") else []
 )
@@ -31,13 +33,13 @@ rule believe_no_effect:
     output:
         units="results/believe/no_effect/{source}_{chunk}.units.csv",
         verdicts="results/believe/no_effect/{source}_{chunk}.verdicts.csv",
-    wildcard_constraints:
-        source="generator|panel",
-        chunk=r"\d+",
     log:
         "logs/believe/no_effect/{source}_{chunk}.log",
     benchmark:
         "benchmarks/believe/no_effect/{source}_{chunk}.tsv"
+    wildcard_constraints:
+        source="generator|panel",
+        chunk=r"\d+",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -60,13 +62,13 @@ rule believe_power:
     output:
         units="results/believe/power/{design}_{chunk}.units.csv",
         verdicts="results/believe/power/{design}_{chunk}.verdicts.csv",
-    wildcard_constraints:
-        design="study|panel",
-        chunk=r"\d+",
     log:
         "logs/believe/power/{design}_{chunk}.log",
     benchmark:
         "benchmarks/believe/power/{design}_{chunk}.tsv"
+    wildcard_constraints:
+        design="study|panel",
+        chunk=r"\d+",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -132,13 +134,13 @@ rule believe_reproduce:
         params=reproduce_params,
     output:
         table="results/believe/reproduce/{which}_{chunk}.csv",
-    wildcard_constraints:
-        which="current|reference",
-        chunk=r"\d+",
     log:
         "logs/believe/reproduce/{which}_{chunk}.log",
     benchmark:
         "benchmarks/believe/reproduce/{which}_{chunk}.tsv"
+    wildcard_constraints:
+        which="current|reference",
+        chunk=r"\d+",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -162,12 +164,12 @@ rule believe_speccurve:
         curve="results/believe/speccurve/{hypothesis}.csv",
         flips="results/believe/speccurve/{hypothesis}.flips.csv",
         joint="results/believe/speccurve/{hypothesis}.joint.csv",
-    wildcard_constraints:
-        hypothesis=r"[A-Za-z][A-Za-z0-9_]*",
     log:
         "logs/believe/speccurve/{hypothesis}.log",
     benchmark:
         "benchmarks/believe/speccurve/{hypothesis}.tsv"
+    wildcard_constraints:
+        hypothesis=r"[A-Za-z][A-Za-z0-9_]*",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -186,12 +188,12 @@ rule believe_bootstrap:
         panel="results/pooled/panel.parquet",
     output:
         draws="results/believe/bootstrap/{chunk}.csv",
-    wildcard_constraints:
-        chunk=r"\d+",
     log:
         "logs/believe/bootstrap/{chunk}.log",
     benchmark:
         "benchmarks/believe/bootstrap/{chunk}.tsv"
+    wildcard_constraints:
+        chunk=r"\d+",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -280,3 +282,24 @@ rule believe_summary:
         alpha=config["alpha"],
     script:
         "../scripts/believe_summary.py"
+
+
+rule believe_render:
+    input:
+        summary="results/believe/summary.csv",
+        calibration="results/believe/calibration.csv",
+        specs=config["hypotheses"],
+    output:
+        html="reports/believe/section.html",
+        figures=directory("reports/believe/figures"),
+    log:
+        "logs/believe/render.log",
+    benchmark:
+        "benchmarks/believe/render.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../scripts/believe_render.py"

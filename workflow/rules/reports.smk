@@ -80,6 +80,8 @@ rule report:
         joint_display="results/integration/joint_display.csv",
         provenance_inputs=provenance_inputs(),
         synthetic_config="config/synthetic.yaml",
+        # the section "How much to believe each verdict" (workflow/rules/believe.smk)
+        believe=["reports/believe/section.html"] if config.get("believe") else [],
     output:
         html=report(
             "reports/report.html", caption="../report/report.rst", category="Report"
