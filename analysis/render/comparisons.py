@@ -31,8 +31,43 @@ def _order(values: Iterable[Any]) -> dict[Any, int]:
     return out
 
 
+class Rows(Sequence[Mapping[str, Any]]):
+    """The result rows of one comparison, as records (dicts), with a (statistic, term) index.
+
+    Table builders read a few rows of every comparison many times; a dict lookup costs
+    microseconds where a pandas mask and ``iloc`` cost a pandas call each.
+    """
+
+    __slots__ = ("_lookup", "_records")
+
+    def __init__(self, records: Sequence[Mapping[str, Any]]) -> None:
+        self._records = list(records)
+        self._lookup: dict[tuple[str, str | None], Mapping[str, Any]] = {}
+        for rec in self._records:
+            self._lookup.setdefault((rec["statistic"], rec["term"]), rec)
+            self._lookup.setdefault((rec["statistic"], None), rec)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - Sequence protocol
+        return self._records[i]
+
+    def get(self, statistic: str, term: str | None = None) -> Mapping[str, Any] | None:
+        """The first row of ``statistic`` (with ``term``, when given), or None."""
+        return self._lookup.get((statistic, term))
+
+    def where(self, **equal: Any) -> list[Mapping[str, Any]]:
+        """The rows whose columns equal the given values, in order."""
+        return [r for r in self._records if all(r[k] == v for k, v in equal.items())]
+
+    def terms(self, statistic: str) -> list[str]:
+        """The distinct terms of ``statistic``'s rows, in order."""
+        return list(dict.fromkeys(r["term"] for r in self.where(statistic=statistic)))
+
+
 def _comparisons(results: pd.DataFrame, tests: Sequence[str] | None = None,
-                 ) -> list[tuple[dict[str, Any], pd.DataFrame]]:
+                 ) -> list[tuple[dict[str, Any], Rows]]:
     """(context, rows) of every comparison, ordered spec, stratum, years ascending, pooled."""
     res = results
     if tests is not None:
@@ -53,25 +88,24 @@ def _comparisons(results: pd.DataFrame, tests: Sequence[str] | None = None,
         return (sample_o[sample], hyp_o[hyp], spec_o[spec], strat_o[stratum],
                 0 if scope == "year" else 1, -1 if year is None else int(year))
 
+    cols = list(res.columns)
+    records = [dict(zip(cols, vals, strict=True))
+               for vals in zip(*(res[c].tolist() for c in cols), strict=True)]
     out = []
     for key in sorted(groups, key=sort_key):
-        rows = res.iloc[groups[key]]
-        first = rows.iloc[0]
-        ctx = {c: first[c] for c in rows.columns if c in (
-            "sample", "hypothesis", "spec_id", "verdict_role", "scope", "year", "stratum_var",
-            "stratum", "outcome", "group_var", "group1", "group2", "population", "test",
-            "test_reason", "n_total", "n_group1", "n_group2", "expected_direction",
-            "observed_direction")}
+        rows = Rows([records[i] for i in groups[key]])
+        ctx = {c: rows[0][c] for c in _CONTEXT if c in res.columns}
         if _missing(ctx.get("year")):
             ctx["year"] = pd.NA
-        lookup: dict[tuple[str, str | None], int] = {}
-        for i, (stat, term) in enumerate(zip(rows["statistic"].tolist(), rows["term"].tolist(),
-                                             strict=True)):
-            lookup.setdefault((stat, term), i)
-            lookup.setdefault((stat, None), i)
-        rows.attrs["lookup"] = lookup
         out.append((ctx, rows))
     return out
+
+
+#: The columns of a comparison's first row that describe the comparison.
+_CONTEXT = ("sample", "hypothesis", "spec_id", "verdict_role", "scope", "year", "stratum_var",
+            "stratum", "outcome", "group_var", "group1", "group2", "population", "test",
+            "test_reason", "n_total", "n_group1", "n_group2", "expected_direction",
+            "observed_direction")
 
 
 def _when(ctx: Mapping[str, Any]) -> str:
@@ -103,43 +137,40 @@ def _ctx_out(ctx: Mapping[str, Any]) -> dict[str, Any]:
     return {c: ctx.get(c, "") for c in CONTEXT_OUT}
 
 
-def _get(rows: pd.DataFrame, statistic: str, term: str | None = None) -> pd.Series | None:
-    lookup = rows.attrs.get("lookup")
-    if lookup is not None:
-        i = lookup.get((statistic, term))
-        return None if i is None else rows.iloc[i]
-    mask = rows["statistic"] == statistic
-    if term is not None:
-        mask &= rows["term"] == term
-    hit = rows[mask]
-    return hit.iloc[0] if len(hit) else None
+def _get(rows: Rows, statistic: str, term: str | None = None) -> Mapping[str, Any] | None:
+    """The first row of ``statistic`` (and ``term``) in a comparison's rows, or None."""
+    return rows.get(statistic, term)
 
 
-def _val(row: pd.Series | None, col: str = "value") -> float:
+def _val(row: Mapping[str, Any] | None, col: str = "value") -> float:
     if row is None or row.get("status", "ok") != "ok":
         return math.nan
     v = row[col]
     return math.nan if _missing(v) else float(v)
 
 
-def _reason(rows: pd.DataFrame, statistics: Sequence[str] | None = None) -> str:
+def _reason(rows: Rows, statistics: Sequence[str] | None = None) -> str:
     """Distinct reasons of not-estimable rows (of the given statistics), in order."""
-    sub = rows[rows["status"] != "ok"]
-    if statistics is not None:
-        sub = sub[sub["statistic"].isin(statistics)]
-    seen = list(dict.fromkeys(r for r in sub["reason"].tolist() if r))
+    seen = list(dict.fromkeys(
+        r["reason"] for r in rows if r["status"] != "ok" and r["reason"]
+        and (statistics is None or r["statistic"] in statistics)))
     return "; ".join(seen)
 
 
-def _test_row(rows: pd.DataFrame) -> pd.Series | None:
-    hit = rows[rows["role"] == "test"]
-    return hit.iloc[0] if len(hit) else None
+def _role_row(rows: Rows, role: str) -> Mapping[str, Any] | None:
+    """The first row of a comparison with the given role (test, effect, ...), or None."""
+    return next((r for r in rows if r["role"] == role), None)
 
 
-def _not_estimable_comparison(rows: pd.DataFrame) -> str:
+def _test_row(rows: Rows) -> Mapping[str, Any] | None:
+    return _role_row(rows, "test")
+
+
+def _not_estimable_comparison(rows: Rows) -> str:
     """The reason when the comparison produced no statistic at all (variable missing, ...)."""
     t = _test_row(rows)
-    if t is not None and t["status"] != "ok" and (rows["status"] == "ok").sum() == 0:
+    if t is not None and t["status"] != "ok" and not any(
+            r["status"] == "ok" for r in rows):
         return t["reason"] or "not estimable"
     return ""
 

@@ -16,6 +16,7 @@ from analysis.render.comparisons import (
     _ctx_out,
     _finish,
     _order,
+    _role_row,
     _row_when,
     _section,
     _source,
@@ -91,8 +92,7 @@ def summary_table(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05
     raw_rows, disp_rows, panels = [], [], []
     for ctx, rows in _comparisons(res):
         t = _test_row(rows)
-        e = rows[rows["role"] == "effect"]
-        e = e.iloc[0] if len(e) else None
+        e = _role_row(rows, "effect")
         ok = t is not None and t["status"] == "ok"
         expected, observed = ctx["expected_direction"], ctx["observed_direction"]
         if not ok or not observed:
@@ -532,8 +532,7 @@ def cross_sample_table(results_by_sample: Mapping[str, pd.DataFrame], *,
                 if pooled:
                     c, rows = pooled[0]
                     t = _test_row(rows)
-                    e = rows[rows["role"] == "effect"]
-                    e = e.iloc[0] if len(e) else None
+                    e = _role_row(rows, "effect")
                     ok = t is not None and t["status"] == "ok"
                     rec |= {"pooled_test": c["test"],
                             "effect_statistic": "" if e is None else e["statistic"],

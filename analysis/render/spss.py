@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis.columns import CONTEXT_OUT
 from analysis.render.comparisons import (
+    Rows,
     _comparisons,
     _ctx_out,
     _finish,
@@ -65,7 +66,7 @@ _EXACT_OF = {"pearson_chi2": "pearson_chi2_exact", "likelihood_ratio": "likeliho
              "linear_by_linear": "linear_by_linear_exact"}
 
 
-def _expected_footnote(rows: pd.DataFrame) -> str:
+def _expected_footnote(rows: Rows) -> str:
     k = _get(rows, "cells_expected_lt5")
     pct = _get(rows, "pct_cells_expected_lt5")
     m = _get(rows, "min_expected")
@@ -167,9 +168,9 @@ def chi_square_tests_table(results: pd.DataFrame, hypothesis: str, *,
                    drop_empty=["Note"])
 
 
-def _cell_levels(rows: pd.DataFrame, groups: Sequence[str]) -> list[str]:
+def _cell_levels(rows: Rows, groups: Sequence[str]) -> list[str]:
     levels: list[str] = []
-    for term in rows.loc[rows["statistic"] == "observed", "term"]:
+    for term in rows.terms("observed"):
         for g in groups:
             if term.startswith(f"{g}|"):
                 lv = term[len(g) + 1:]
@@ -318,10 +319,10 @@ def risk_estimate_table(results: pd.DataFrame, hypothesis: str, *,
              "odds_ratio_haldane": "Odds ratio, 0.5 added to every cell ({term})"}
     for ctx, rows in _comparisons(res, [test]):
         label = _panel_label(ctx)
-        sub = rows[rows["statistic"].isin(list(names))]
-        if sub.empty:
+        sub = [r for r in rows if r["statistic"] in names]
+        if not sub:
             continue
-        for _, r in sub.iterrows():
+        for r in sub:
             name = names[r["statistic"]].format(term=r["term"])
             rec = {"row": name, "statistic": r["statistic"], "term": r["term"],
                    "value": _val(r), "ci_low": _val(r, "ci_low"), "ci_high": _val(r, "ci_high"),
@@ -366,8 +367,8 @@ def mw_ranks_table(results: pd.DataFrame, hypothesis: str, *,
         for g in (ctx["group1"], ctx["group2"]):
             vals = {s: _val(_get(rows, s, g)) for s in ("n", "mean_rank", "rank_sum", "median",
                                                          "q1", "q3")}
-            bad = rows[(rows["term"] == g) & (rows["status"] != "ok")]
-            reason = bad["reason"].iloc[0] if len(bad) else ""
+            bad = [r for r in rows.where(term=g) if r["status"] != "ok"]
+            reason = bad[0]["reason"] if bad else ""
             raw_rows.append(base | {"group": g, **vals,
                                     "status": "not estimable" if reason else "ok",
                                     "reason": reason})
@@ -522,8 +523,8 @@ def _term_label(term: str, ctx: Mapping[str, Any]) -> str:
     return term
 
 
-def _logit_terms(rows: pd.DataFrame, prefix: str = "") -> list[str]:
-    return list(dict.fromkeys(rows.loc[rows["statistic"] == f"{prefix}B", "term"].tolist()))
+def _logit_terms(rows: Rows, prefix: str = "") -> list[str]:
+    return rows.terms(f"{prefix}B")
 
 
 def logit_variables_table(results: pd.DataFrame, hypothesis: str, *,
@@ -741,7 +742,7 @@ def logit_hl_contingency_table(results: pd.DataFrame, hypothesis: str, *,
     raw_rows, disp_rows, panels = [], [], []
     outcomes: list[str] = []
     for ctx, rows in _comparisons(res, [test]):
-        groups = [str(t) for t in rows.loc[rows["statistic"] == "hl_total", "term"]]
+        groups = [str(t) for t in rows.terms("hl_total")]
         why = _not_estimable_comparison(rows) or _reason(rows, ["hosmer_lemeshow"])
         outcomes.append(str(ctx["outcome"]))
         if not groups:
@@ -859,7 +860,7 @@ def svy_shares_table(results: pd.DataFrame, hypothesis: str, *,
     for ctx, rows in _comparisons(res, [test]):
         label = _panel_label(ctx)
         base = _ctx_out(ctx)
-        shares = rows[rows["statistic"] == "share"]
+        shares = rows.where(statistic="share")
         why = _not_estimable_comparison(rows)
         if not len(shares):
             why = why or _reason(rows, ["weighted_n"]) or "no weighted shares"
@@ -874,7 +875,7 @@ def svy_shares_table(results: pd.DataFrame, hypothesis: str, *,
         for g in (ctx["group1"], ctx["group2"]):
             n = _val(_get(rows, "n_unweighted", g))
             wn = _val(_get(rows, "weighted_n", g))
-            for _, r in shares[shares["term"].str.startswith(f"{g}|")].iterrows():
+            for r in [r for r in shares if str(r["term"]).startswith(f"{g}|")]:
                 level = str(r["term"])[len(g) + 1:]
                 se = _val(_get(rows, "share_se", r["term"]))
                 rec = {"group": g, "level": level, "n_unweighted": n, "weighted_n": wn,

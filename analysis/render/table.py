@@ -37,22 +37,34 @@ _SUP = re.compile(r"\^\{([^}]*)\}")
 
 # =========================================================================== reading
 def _strings(df: pd.DataFrame, numeric: Sequence[str]) -> pd.DataFrame:
-    """Types of a schema frame read as strings (or already typed): idempotent."""
+    """Types of a schema frame read as strings (or already typed): idempotent.
+
+    Columns already of their type are left as they are, so a typed frame costs a copy only.
+    """
     out = df.copy()
     for c in out.columns:
         s = out[c]
         if c in numeric:
+            if s.dtype == float:
+                continue
             if s.dtype == object or pd.api.types.is_string_dtype(s):
                 s = s.replace("", np.nan)
             out[c] = pd.to_numeric(s, errors="coerce").astype(float)
         elif c in ("synthetic", "secondary", "lower_bound"):
-            out[c] = s.map(lambda v: str(v).strip().lower() in ("true", "1")).astype(bool)
+            if s.dtype == bool:
+                continue
+            out[c] = s.astype(str).str.strip().str.lower().isin(("true", "1")).to_numpy()
         elif c == "year":
+            if isinstance(s.dtype, pd.Int64Dtype):
+                continue
             if s.dtype == object or pd.api.types.is_string_dtype(s):
                 s = s.replace("", np.nan)
             out[c] = pd.to_numeric(s, errors="coerce").astype("Int64")
-        else:
-            out[c] = s.map(lambda v: "" if _missing(v) else str(v)).astype(object)
+        elif pd.api.types.is_string_dtype(s) and s.dtype != object:
+            out[c] = s.fillna("").astype(object)
+        elif pd.api.types.infer_dtype(s, skipna=False) != "string":
+            out[c] = pd.Series([v if type(v) is str else ("" if _missing(v) else str(v))
+                                for v in s.tolist()], index=s.index, dtype=object)
     return out
 
 
@@ -203,6 +215,11 @@ def _numeric_columns(display: pd.DataFrame) -> list[bool]:
     return out
 
 
+def _cells(display: pd.DataFrame) -> list[list[Any]]:
+    """The display frame's rows as lists of cells (one conversion, not a pandas call a row)."""
+    return display.astype(object).to_numpy().tolist()
+
+
 def _panel_runs(panels: list[str] | None, n: int) -> list[tuple[str | None, list[int]]]:
     """Consecutive runs of rows with the same panel label."""
     if not panels:
@@ -246,12 +263,13 @@ def to_markdown(table: Table) -> str:
     header = "| " + " | ".join(_md_cell(h) for h in heads) + " |"
     rule = "| " + " | ".join("---:" if num else ":---" for num in numeric) + " |"
     lines = [f"### {_md_cell(table.title)}", ""]
+    cells = _cells(d)
     for label, rows in _panel_runs(table.panels, len(d)):
         if label is not None:
             lines += [f"**{_md_cell(label)}**", ""]
         lines += [header, rule]
         for i in rows:
-            lines.append("| " + " | ".join(_md_cell(v) for v in d.iloc[i].tolist()) + " |")
+            lines.append("| " + " | ".join(_md_cell(v) for v in cells[i]) + " |")
         lines.append("")
         for note in table.panel_notes.get(label or "", []):
             lines += [_md_cell(note), ""]
@@ -325,13 +343,14 @@ def to_latex(table: Table) -> str:
         r"\bottomrule", r"\endlastfoot",
     ]
     runs = _panel_runs(table.panels, len(d))
+    cells = _cells(d)
     for r, (plabel, rows) in enumerate(runs):
         if plabel is not None:
             if r:
                 lines.append(r"\midrule")
             lines.append(rf"\multicolumn{{{n}}}{{l}}{{\textit{{{_tex_cell(plabel)}}}}}\\")
         for i in rows:
-            lines.append(" & ".join(_tex_cell(v) for v in d.iloc[i].tolist()) + r" \\")
+            lines.append(" & ".join(_tex_cell(v) for v in cells[i]) + r" \\")
         for note in table.panel_notes.get(plabel or "", []):
             lines.append(rf"\multicolumn{{{n}}}{{p{{0.9\linewidth}}}}{{\footnotesize "
                          rf"{_tex_cell(note)}}}\\")
@@ -389,6 +408,7 @@ def to_html(table: Table) -> str:
     out.append("<tr>" + "".join(f'<th class="{k}">{_html_cell(str(c).strip())}</th>'
                                 for c, k in zip(cols, cls, strict=True)) + "</tr>")
     out.append("</thead>")
+    cells = _cells(d)
     for plabel, rows in _panel_runs(table.panels, len(d)):
         out.append('<tbody class="panel">' if plabel is not None else "<tbody>")
         if plabel is not None:
@@ -396,7 +416,7 @@ def to_html(table: Table) -> str:
                        "</th></tr>")
         for i in rows:
             out.append("<tr>" + "".join(f'<td class="{k}">{_html_cell(v)}</td>'
-                                        for v, k in zip(d.iloc[i].tolist(), cls, strict=True))
+                                        for v, k in zip(cells[i], cls, strict=True))
                        + "</tr>")
         for note in table.panel_notes.get(plabel or "", []):
             out.append(f'<tr class="panel-note"><td colspan="{n}">{_html_cell(note)}</td></tr>')
