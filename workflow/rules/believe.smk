@@ -3,26 +3,6 @@
 # Replications run in chunks (one job each), so they parallelize and cache; every replication's
 # seed derives from config/believe.yaml's seed and its index, whatever the chunking.
 
-from analysis.believe.settings import load_believe
-
-BELIEVE_FILE = config.get("believe") or ""
-BELIEVE = (
-    load_believe(BELIEVE_FILE, load_specs(config["hypotheses"])) if BELIEVE_FILE else {}
-)
-REPRODUCE = ["current"] + (
-    ["reference"] if BELIEVE and BELIEVE["calibration"].get("compare_with") else []
-)
-
-
-def believe_chunks(block):
-    return range(BELIEVE[block]["chunks"]) if BELIEVE else []
-
-
-def reproduce_params(wildcards):
-    if wildcards.which == "reference":
-        return BELIEVE["calibration"]["compare_with"]
-    return "config/synthetic.yaml"
-
 
 rule believe_no_effect:
     input:
