@@ -201,6 +201,9 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH,
             f"the configuration does not match {Path(schema_path).name}:", errors)
     config.setdefault("presets_dir", "config/presets")
     config.setdefault("per_country", True)
+    outputs = config.setdefault("outputs", {})
+    outputs.setdefault("table_formats", ["csv", "html"])
+    outputs.setdefault("figure_formats", ["png"])
     problems = []
     for name, panel in config["panels"].items():
         panel["config_file"] = sources.get(name, sources.get("*", "config/config.yaml"))

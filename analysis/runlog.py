@@ -43,6 +43,15 @@ def run_stage(log_path: str | Path, func: Callable[..., Any], /, **kwargs: Any) 
     return result
 
 
+def run_stages(*steps: tuple[str | Path, Callable[..., Any], dict[str, Any]]) -> list[Any]:
+    """Run several stages in one job, in order, each with its own log file.
+
+    A job that runs several stages pays the interpreter start-up and the imports once; every
+    stage still leaves its own artifacts and log. Each step is ``(log_path, func, kwargs)``.
+    """
+    return [run_stage(log_path, func, **kwargs) for log_path, func, kwargs in steps]
+
+
 def write_json(obj: Any, path: str | Path) -> None:
     """Deterministic JSON (sorted keys, 2-space indent, trailing newline)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)

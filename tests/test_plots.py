@@ -193,6 +193,7 @@ def test_render_figures_files_and_determinism(tmp_path) -> None:
     other = _results().assign(sample="ghana")
     kwargs = {"codebook": CODEBOOK, "samples": {"all": _results(), "ghana": other},
               "labels": {"H1": "Propensity to internationalize"}}
+    kwargs["formats"] = ("png", "svg")  # the default is PNG only; SVG on request
     a = pl.render_figures(_panel(), _results(), _normality(), tmp_path / "a", **kwargs)
     b = pl.render_figures(_panel(), _results(), _normality(), tmp_path / "b", **kwargs)
     names = [p.name for p, _ in a]

@@ -35,7 +35,8 @@ import contextlib
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,9 @@ __all__ = [
 
 HASHSALT = "sme-intl"
 DPI = 150
-FORMATS: tuple[str, ...] = ("png", "svg")
+#: Formats written by default: PNG (the report embeds it). SVG and PDF on request: each format
+#: is a full redraw of the figure, the largest part of the rendering time.
+FORMATS: tuple[str, ...] = ("png",)
 WIDTH = 7.5  # inches
 PALETTE = ["#1b6ca8", "#d1495b", "#2e8b57", "#8d5fd3", "#e08e0b", "#5c5c5c", "#17becf"]
 SYNTHETIC_MARK = "SYNTHETIC DATA"
@@ -798,6 +801,51 @@ def _read(obj: pd.DataFrame | str | Path | None, kind: str) -> pd.DataFrame | No
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
+@dataclass(frozen=True)
+class _FigureTask:
+    """One figure to draw: ``draw(*args, **kwargs)`` returns ``(figure, caption)``."""
+
+    stem: str
+    section: str
+    draw: Callable[..., tuple[Any, str]]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    title_of_axes: bool = False
+
+
+#: The figure tasks of the running :func:`_draw_all`, inherited by forked workers.
+_TASKS: list[_FigureTask] = []
+_TARGET: tuple[Path, tuple[str, ...]] = (Path("."), FORMATS)
+
+
+def _draw_one(i: int) -> tuple[list[Path], str, str]:
+    task = _TASKS[i]
+    fig, cap = task.draw(*task.args, **task.kwargs)
+    title = (fig.axes[0].get_title() or fig.get_suptitle()) if task.title_of_axes \
+        else fig.get_suptitle()
+    return save_figure(fig, task.stem, *_TARGET), cap, title
+
+
+def _draw_all(tasks: list[_FigureTask], outdir: Path, formats: Sequence[str],
+              processes: int) -> list[tuple[list[Path], str, str]]:
+    """Draw and save every task, in order; in ``processes`` forked workers when above 1.
+
+    Workers are forked so they share the parent's data without pickling it; the results
+    come back in task order, so the manifest is the same for any number of processes.
+    """
+    global _TASKS, _TARGET
+    _TASKS, _TARGET = tasks, (outdir, tuple(formats))
+    try:
+        if processes <= 1 or len(tasks) < 2:
+            return [_draw_one(i) for i in range(len(tasks))]
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(min(processes, len(tasks))) as pool:
+            return pool.map(_draw_one, range(len(tasks)), chunksize=1)
+    finally:
+        _TASKS = []
+
+
 def render_figures(
     panel: pd.DataFrame | str | Path,
     results: pd.DataFrame | str | Path,
@@ -810,6 +858,7 @@ def render_figures(
     labels: Mapping[str, str] | None = None,
     formats: Sequence[str] = FORMATS,
     manifest: str | Path | None = None,
+    processes: int = 1,
 ) -> list[tuple[Path, str]]:
     """Write every figure of one sample; return ``(path, caption)`` for every file written.
 
@@ -833,10 +882,13 @@ def render_figures(
     labels : mapping, optional
         Hypothesis id -> label, for the manifest sections (e.g. from verdicts.csv).
     formats : sequence of {"png", "svg", "pdf"}
-        Default PNG and SVG.
+        Default PNG only.
     manifest : path, optional
         Default ``outdir/manifest.json``: one entry per figure (sample, section, kind =
         "figure", title, path of the PNG, stem, caption), the format analysis/report.py reads.
+    processes : int
+        Figures drawn in parallel by this many forked worker processes (each figure is drawn
+        whole by one worker, so the files are the same for any number).
 
     Returns
     -------
@@ -866,15 +918,11 @@ def render_figures(
         return f"{h}: {labels[h]}" if h in labels else h
 
     outdir = Path(outdir)
-    written: list[tuple[Path, str]] = []
-    entries: list[dict[str, Any]] = []
+    tasks: list[_FigureTask] = []
 
-    def emit(stem: str, sec: str, fig: Any, cap: str, title: str) -> None:
-        paths = save_figure(fig, stem, outdir, formats)
-        written.extend((p, cap) for p in paths)
-        main = next((p for p in paths if p.suffix == ".png"), paths[0])
-        entries.append({"sample": sample, "section": sec, "kind": "figure", "title": title,
-                        "path": str(main), "stem": stem, "caption": cap})
+    def emit(stem: str, sec: str, draw: Callable[..., tuple[Any, str]], *args: Any,
+             title_of_axes: bool = False, **kwargs: Any) -> None:
+        tasks.append(_FigureTask(stem, sec, draw, args, kwargs, title_of_axes))
 
     for spec in _specs_from_results(res):
         out, g = spec["outcome"], spec["group_var"]
@@ -886,16 +934,14 @@ def render_figures(
         if spec["stratum_var"]:
             if spec["stratum_var"] not in pan.columns:
                 continue
-            fig, cap = band_figure(pan, out, g, spec["stratum_var"], **common)
-            stem = f"{h}_{out}_by_{g}_within_{spec['stratum_var']}"
+            emit(f"{h}_{out}_by_{g}_within_{spec['stratum_var']}", section(h), band_figure,
+                 pan, out, g, spec["stratum_var"], title_of_axes=True, **common)
         elif _is_binary(pan[out]):
-            fig, cap = share_figure(pan, out, g, results=res, spec_id=spec["spec_id"],
-                                    **common)
-            stem = f"{h}_{out}_by_{g}"
+            emit(f"{h}_{out}_by_{g}", section(h), share_figure, pan, out, g, results=res,
+                 spec_id=spec["spec_id"], title_of_axes=True, **common)
         else:
-            fig, cap = distribution_figure(pan, out, g, **common)
-            stem = f"{h}_{out}_by_{g}"
-        emit(stem, section(h), fig, cap, fig.axes[0].get_title() or fig.get_suptitle())
+            emit(f"{h}_{out}_by_{g}", section(h), distribution_figure, pan, out, g,
+                 title_of_axes=True, **common)
     if pan is not None and "size_group" in pan.columns:
         if norm is not None and len(norm):
             qq_vars = list(dict.fromkeys(norm["variable"].tolist()))
@@ -903,18 +949,24 @@ def render_figures(
             qq_vars = list(variables or [])
         for v in qq_vars:
             if v in pan.columns and not pan[v].isna().all():
-                fig, cap = qq_figure(pan, v, "size_group", normality=norm, codebook=codebook)
-                emit(f"qq_{v}", "Normality", fig, cap, fig.get_suptitle())
+                emit(f"qq_{v}", "Normality", qq_figure, pan, v, "size_group", normality=norm,
+                     codebook=codebook)
     for h in dict.fromkeys(res["hypothesis"].tolist()):
-        fig, cap = forest_figure(res, h)
-        emit(f"forest_{h}", section(h), fig, cap, fig.get_suptitle())
+        emit(f"forest_{h}", section(h), forest_figure, res, h)
     if samples is not None and len(samples) > 1:
         frames = {k: _normalize(_read(v, "results")) for k, v in samples.items()}
         hyps = dict.fromkeys(h for f in frames.values() for h in f["hypothesis"].tolist())
         for h in hyps:
-            fig, cap = forest_samples_figure(frames, h)
-            emit(f"forest_{h}_samples", "Across samples", fig, cap, fig.get_suptitle())
+            emit(f"forest_{h}_samples", "Across samples", forest_samples_figure, frames, h)
 
+    written: list[tuple[Path, str]] = []
+    entries: list[dict[str, Any]] = []
+    for task, (paths, cap, title) in zip(tasks, _draw_all(tasks, outdir, formats, processes),
+                                         strict=True):
+        written.extend((p, cap) for p in paths)
+        main = next((p for p in paths if p.suffix == ".png"), paths[0])
+        entries.append({"sample": sample, "section": task.section, "kind": "figure",
+                        "title": title, "path": str(main), "stem": task.stem, "caption": cap})
     mpath = Path(manifest) if manifest is not None else outdir / "manifest.json"
     mpath.parent.mkdir(parents=True, exist_ok=True)
     with mpath.open("w", encoding="utf-8", newline="\n") as fh:
@@ -923,7 +975,8 @@ def render_figures(
 
 
 def run_figures(*, panel: str, results: str, normality: str, codebook: str, outdir: str,
-                samples: Sequence[str] = ()) -> list[tuple[Path, str]]:
+                samples: Sequence[str] = (), formats: Sequence[str] = FORMATS,
+                processes: int = 1) -> list[tuple[Path, str]]:
     """Stage ``figures``: every figure of one sample (and cross-sample forest plots).
 
     Reads exactly the files the rule declares: the sample's ``panel``, ``results`` and
@@ -936,6 +989,7 @@ def run_figures(*, panel: str, results: str, normality: str, codebook: str, outd
 
     cross = read_sample_results(samples)
     written = render_figures(panel, results, normality, outdir, codebook,
-                             samples=cross if len(cross) > 1 else None)
+                             samples=cross if len(cross) > 1 else None, formats=formats,
+                             processes=processes)
     logging.getLogger(__name__).info("%d files written to %s", len(written), outdir)
     return written

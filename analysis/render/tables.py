@@ -187,7 +187,8 @@ def render_tables(
 
 
 def run_tables(*, results: str, verdicts: str, normality: str, panel: str, codebook: str,
-               outdir: str, alpha: float, samples: Sequence[str] = ()) -> list[Path]:
+               outdir: str, alpha: float, samples: Sequence[str] = (),
+               formats: Iterable[str] = DEFAULT_FORMATS) -> list[Path]:
     """Stage ``tables``: every table of one sample (plus the cross-sample table when given).
 
     Reads exactly the files the rule declares: the sample's ``results``, ``verdicts``,
@@ -198,6 +199,7 @@ def run_tables(*, results: str, verdicts: str, normality: str, panel: str, codeb
 
     written = render_tables(results, outdir, verdicts=verdicts, normality=normality,
                             panel=panel, codebook=codebook,
-                            samples=read_sample_results(samples) or None, alpha=alpha)
+                            samples=read_sample_results(samples) or None, alpha=alpha,
+                            formats=formats)
     logging.getLogger(__name__).info("%d files written to %s", len(written), outdir)
     return written

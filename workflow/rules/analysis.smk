@@ -1,45 +1,27 @@
 # Normality tables and the hypothesis engine, for the pooled sample ("all") and each country.
 
 
-rule normality:
+rule analysis:
     input:
         panel=sample_panel,
+        specs=config["hypotheses"],
     output:
-        table="results/analysis/{sample}/normality.csv",
+        normality="results/analysis/{sample}/normality.csv",
+        results="results/analysis/{sample}/results.csv",
+        verdicts="results/analysis/{sample}/verdicts.csv",
     log:
-        "logs/normality/{sample}.log",
+        normality="logs/normality/{sample}.log",
+        hypotheses="logs/hypotheses/{sample}.log",
     benchmark:
-        "benchmarks/normality/{sample}.tsv"
+        "benchmarks/analysis/{sample}.tsv"
     conda:
         "../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=sample_mem_mb,
     params:
         variables=config["normality"]["variables"],
         by=config["normality"]["by"],
         alpha=config["alpha"],
     script:
-        "../scripts/normality.py"
-
-
-rule hypotheses:
-    input:
-        panel=sample_panel,
-        specs=config["hypotheses"],
-    output:
-        results="results/analysis/{sample}/results.csv",
-        verdicts="results/analysis/{sample}/verdicts.csv",
-    log:
-        "logs/hypotheses/{sample}.log",
-    benchmark:
-        "benchmarks/hypotheses/{sample}.tsv"
-    conda:
-        "../envs/analysis.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-    params:
-        alpha=config["alpha"],
-    script:
-        "../scripts/hypotheses.py"
+        "../scripts/analysis.py"

@@ -36,19 +36,57 @@ def panel_cfg(wildcards):
 
 
 def panel_inputs(wildcards):
-    """The panel file, the codebook, and the mapping preset (so a change reruns ingestion)."""
+    """The panel file, the codebook, the size definitions and the mapping preset (so a change
+    to any of them reruns the panel)."""
     cfg = config["panels"][wildcards.panel]
-    files = {"data": cfg["path"], "codebook": config["codebook"]}
+    files = {
+        "data": cfg["path"],
+        "codebook": config["codebook"],
+        "sizes": f"{config['presets_dir']}/size_definitions.yaml",
+    }
     preset = cfg.get("mapping", {}).get("preset")
     if preset:
         files["preset"] = f"{config['presets_dir']}/{preset}.yaml"
     return files
 
 
-def sample_panel(wildcards):
-    if wildcards.sample == "all":
+# Memory requests grow with the data (a million firm-years need about 1.5 GB in a stage).
+def panel_mem_mb(wildcards, input):
+    return max(1000, int(30 * input.size_mb))
+
+
+def pooled_mem_mb(wildcards, input):
+    return max(1000, int(12 * input.size_mb))
+
+
+def sample_mem_mb(wildcards, input):
+    return max(1000, int(12 * input.size_mb))
+
+
+def panel_of(sample):
+    """The analysed panel of a sample: the pooled panel for "all", else the country's."""
+    if sample == "all":
         return "results/pooled/panel.parquet"
-    return f"results/panels/{wildcards.sample}.parquet"
+    return f"results/panels/{sample}.parquet"
+
+
+def sample_panel(wildcards):
+    return panel_of(wildcards.sample)
+
+
+def table_dirs():
+    """One output directory of tables per sample, each a category of `snakemake --report`."""
+    return [_table_dir(s) for s in SAMPLES]
+
+
+def _table_dir(sample):
+    return report(
+        directory(f"reports/tables/{sample}"),
+        patterns=["{name}.html"],
+        caption="../report/tables.rst",
+        category="Tables",
+        subcategory=sample,
+    )
 
 
 def cross_sample_results(wildcards):

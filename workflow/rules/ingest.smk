@@ -1,55 +1,32 @@
 # Ingestion and validation, one job per panel; pooling of all panels.
 
 
-rule ingest:
+rule panel:
     input:
         unpack(panel_inputs),
     output:
-        panel="results/ingested/{panel}.parquet",
-        ledger="results/ingested/{panel}.ledger.csv",
+        ingested="results/ingested/{panel}.parquet",
+        ingest_ledger="results/ingested/{panel}.ledger.csv",
         info="results/ingested/{panel}.json",
-    log:
-        "logs/ingest/{panel}.log",
-    benchmark:
-        "benchmarks/ingest/{panel}.tsv"
-    conda:
-        "../envs/analysis.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-    params:
-        panel=panel_cfg,
-        presets_dir=lambda wildcards, input: os.path.dirname(input.get("preset", "")),
-    script:
-        "../scripts/ingest.py"
-
-
-rule validate:
-    input:
-        panel=rules.ingest.output.panel,
-        ledger=rules.ingest.output.ledger,
-        info=rules.ingest.output.info,
-        codebook=config["codebook"],
-        sizes=f"{config['presets_dir']}/size_definitions.yaml",
-    output:
         panel="results/panels/{panel}.parquet",
         ledger="results/panels/{panel}.exclusions.csv",
         summary="results/panels/{panel}.summary.json",
     log:
-        "logs/validate/{panel}.log",
+        ingest="logs/ingest/{panel}.log",
+        validate="logs/validate/{panel}.log",
     benchmark:
-        "benchmarks/validate/{panel}.tsv"
+        "benchmarks/panel/{panel}.tsv"
     conda:
         "../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=panel_mem_mb,
     params:
         panel=panel_cfg,
         derive=config["derive"],
-        presets_dir=lambda wildcards, input: os.path.dirname(input.sizes),
+        presets_dir=config["presets_dir"],
     script:
-        "../scripts/validate.py"
+        "../scripts/panel.py"
 
 
 rule pool:
@@ -69,7 +46,7 @@ rule pool:
         "../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=pooled_mem_mb,
     params:
         panels=PANELS,
     script:

@@ -3,31 +3,26 @@
 
 rule tables:
     input:
-        results="results/analysis/{sample}/results.csv",
-        verdicts="results/analysis/{sample}/verdicts.csv",
-        normality="results/analysis/{sample}/normality.csv",
-        panel=sample_panel,
+        results=expand("results/analysis/{sample}/results.csv", sample=SAMPLES),
+        verdicts=expand("results/analysis/{sample}/verdicts.csv", sample=SAMPLES),
+        normality=expand("results/analysis/{sample}/normality.csv", sample=SAMPLES),
+        panels=[panel_of(s) for s in SAMPLES],
         codebook=config["codebook"],
-        samples=cross_sample_results,
     output:
-        report(
-            directory("reports/tables/{sample}"),
-            patterns=["{name}.html"],
-            caption="../report/tables.rst",
-            category="Tables",
-            subcategory="{sample}",
-        ),
+        table_dirs(),
     log:
-        "logs/tables/{sample}.log",
+        expand("logs/tables/{sample}.log", sample=SAMPLES),
     benchmark:
-        "benchmarks/tables/{sample}.tsv"
+        "benchmarks/tables/tables.tsv"
     conda:
         "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
     params:
+        samples=SAMPLES,
         alpha=config["alpha"],
+        formats=config["outputs"]["table_formats"],
     script:
         "../scripts/tables.py"
 
@@ -53,9 +48,11 @@ rule figures:
         "benchmarks/figures/{sample}.tsv"
     conda:
         "../envs/analysis.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=2000,
+    params:
+        formats=config["outputs"]["figure_formats"],
     script:
         "../scripts/figures.py"
 

@@ -1,11 +1,16 @@
-"""Rule tables: every table of one sample, in CSV, Markdown, LaTeX and HTML."""
+"""Rule tables: every table of every sample, in one process (one start-up for all)."""
 
 from analysis.render.tables import run_tables
-from analysis.runlog import run_stage
+from analysis.runlog import run_stages
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-run_stage(
-    sm.log[0], run_tables, results=sm.input.results, verdicts=sm.input.verdicts,
-    normality=sm.input.normality, panel=sm.input.panel, codebook=sm.input.codebook,
-    outdir=sm.output[0], alpha=sm.params.alpha, samples=list(sm.input.samples),
-)
+inp = sm.input
+cross = list(inp.results) if len(sm.params.samples) > 1 else []
+run_stages(*(
+    (sm.log[i], run_tables, dict(
+        results=inp.results[i], verdicts=inp.verdicts[i], normality=inp.normality[i],
+        panel=inp.panels[i], codebook=inp.codebook, outdir=sm.output[i],
+        alpha=sm.params.alpha, samples=cross if sample == "all" else [],
+        formats=list(sm.params.formats)))
+    for i, sample in enumerate(sm.params.samples)
+))
