@@ -94,9 +94,10 @@ def _img(path: Path, caption: str) -> str:
             f'{data}"><figcaption>{html.escape(caption)}</figcaption></figure>')
 
 
-def believe_section(indir: str | Path, figdir: str | Path, specs: dict[str, Any]) -> str:
+def believe_section(indir: str | Path, figdir: str | Path, specs: dict[str, Any],
+                    formats: tuple[str, ...] = ("png",)) -> str:
     """The HTML of the section, from the CSV files in ``indir``; writes the figures to
-    ``figdir``."""
+    ``figdir`` in ``formats`` (PNG always: the report embeds it)."""
     indir, figdir = Path(indir), Path(figdir)
     esc = html.escape
 
@@ -237,7 +238,8 @@ def believe_section(indir: str | Path, figdir: str | Path, specs: dict[str, Any]
     jt = read("joint_tests.csv")
     for h in pd.unique(curve["hypothesis"]):
         fig, cap = speccurve_figure(curve, h, synthetic=synthetic)
-        paths = save_figure(fig, f"speccurve_{h}", figdir)
+        paths = save_figure(fig, f"speccurve_{h}", figdir,
+                            ("png", *[f for f in formats if f != "png"]))
         parts.append(f"<h3>{esc(h)}: specification curve</h3>")
         parts.append(_img(paths[0], cap))
         f = fl[(fl["hypothesis"] == h) & fl["flips"].astype(str).eq("True")]
@@ -271,10 +273,11 @@ def believe_section(indir: str | Path, figdir: str | Path, specs: dict[str, Any]
     return "\n".join(parts)
 
 
-def run_believe_render(*, indir: str, specs_path: str, out_html: str, figdir: str) -> None:
+def run_believe_render(*, indir: str, specs_path: str, out_html: str, figdir: str,
+                       formats: list[str] | None = None) -> None:
     """Stage ``believe_render``: write the section's HTML fragment and its figures."""
     from analysis.config import load_yaml
 
-    text = believe_section(indir, figdir, load_yaml(specs_path))
+    text = believe_section(indir, figdir, load_yaml(specs_path), tuple(formats or ("png",)))
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(text + "\n", encoding="utf-8")

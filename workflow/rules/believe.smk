@@ -281,5 +281,7 @@ rule believe_render:
     threads: 1
     resources:
         mem_mb=1000,
+    params:
+        formats=config["outputs"]["figure_formats"],
     script:
         "../scripts/believe_render.py"

@@ -9,4 +9,5 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_stage(
     sm.log[0], run_believe_render, indir=str(Path(sm.input.summary).parent),
     specs_path=sm.input.specs, out_html=sm.output.html, figdir=sm.output.figures,
+    formats=list(sm.params.formats),
 )
