@@ -76,7 +76,8 @@ def calibrate(params: dict[str, Any], specs: dict[str, Any], steps: list[dict[st
               replications: int, seed: int, derive: dict[str, Any], size_def: dict[str, Any],
               alpha: float) -> tuple[dict[str, Any], pd.DataFrame]:
     """Coordinate search: for each step, in order, keep the candidate value (or combination of
-    values) under which the step's components are most often all met.
+    values) under which the step's components are most often all met (over the step's own
+    ``replications`` when it gives them, else ``replications``).
 
     Ties go to the first candidate listed (list today's value first to keep it unless another
     is better). Returns the calibrated parameters and one row per (step, candidate) with the
@@ -98,15 +99,16 @@ def calibrate(params: dict[str, Any], specs: dict[str, Any], steps: list[dict[st
             trial = current
             for n, v in zip(names, cand, strict=True):
                 trial = set_parameter(trial, n, v)
+            reps = int(step.get("replications", replications))
             rates = component_rates(trial, specs, wanted=list(step["components"]),
-                                    replications=replications, seed=seed, derive=derive,
+                                    replications=reps, seed=seed, derive=derive,
                                     size_def=size_def, alpha=alpha)
             log.info("step %d %s = %s: %s", i + 1, names, list(cand), rates)
             rows.append({"step": i + 1, "parameters": "; ".join(names),
                          "candidate": "; ".join(map(str, cand)),
                          "before": "; ".join(str(_value(current, n)) for n in names),
                          "components": " & ".join(step["components"]),
-                         "rate": rates["all"], "replications": replications,
+                         "rate": rates["all"], "replications": reps,
                          **{f"rate_{k}": v for k, v in rates.items() if k != "all"}})
             if rates["all"] > best_rate:
                 best, best_rate = cand, rates["all"]
