@@ -248,3 +248,66 @@ def test_bootstrap_draws_firms_within_country_with_all_their_years() -> None:
 def test_chunks_partition_the_replications(total: int, chunks: int) -> None:
     reps = [r for c in range(chunks) for r in chunk_reps(total, chunks, c)]
     assert reps == list(range(total))
+
+
+# --------------------------------------------------------------------------- report section
+def test_the_report_section_renders_from_the_csv_files(tmp_path: Path) -> None:
+    from analysis.render.believe import believe_section
+
+    d = tmp_path / "believe"
+    d.mkdir()
+    common = {"synthetic": True}
+    pd.DataFrame([{"hypothesis": "H1", "label": "Propensity", "study_verdict": "Supported",
+                   "rule": "study", "verdict": "Supported", "power": 0.8,
+                   "false_support_generator": 0.12, "false_support_panel": 0.1,
+                   "mde_factor": 0.9, "spec_curve_support": 0.5,
+                   "spec_curve_specifications": 4, "spec_curve_joint_p": 0.04,
+                   "p_reproduce_verdict": 0.8, "p_reproduce_table2": 0.3,
+                   "p_reproduce_pattern": 0.01, **common}]).to_csv(d / "summary.csv",
+                                                                   index=False)
+    pd.DataFrame([{"source": s, "family": "auto", "hypothesis": "H1", "rule": r,
+                   "supported": 6, "replications": 50, "rate": 0.12, "mc_se": 0.05,
+                   "ci_low": 0.05, "ci_high": 0.24, **common}
+                  for s in ("generator", "panel") for r in ("study", "pooled")]).to_csv(
+        d / "null_verdicts.csv", index=False)
+    pd.DataFrame([{"source": "generator", "family": "auto", "hypothesis": "H1",
+                   "spec_id": "H1_crosstab", "verdict_role": "primary", "scope": "year",
+                   "year": 2015, "stratum": "", "rejections": 9, "replications": 50,
+                   "rate": 0.18, "mc_se": 0.05, "ci_low": 0.1, "ci_high": 0.3,
+                   "expected_low": 0.0, "expected_high": 0.11, "outside": True,
+                   "share_parametric": 0.0, "alpha": 0.05, **common}]).to_csv(
+        d / "null_rates.csv", index=False)
+    pd.DataFrame([{"design": "study", "factor": f, "hypothesis": "H1", "rule": "study",
+                   "supported": 1, "replications": 2, "rate": f / 2, "mc_se": 0.1,
+                   "ci_low": 0.0, "ci_high": 1.0, **common} for f in (0.0, 1.0, 2.0)]).to_csv(
+        d / "power_verdicts.csv", index=False)
+    pd.DataFrame([{"test": "welch_t", "effect": 0.5, "effect_measure": "Cohen's d",
+                   "n_group1": 57, "n_group2": 57, "alpha": 0.05, "replications": 10,
+                   "simulated": 0.7, "analytic": 0.76, "mc_se": 0.1, "within_3se": True,
+                   **common}]).to_csv(d / "analytic_power.csv", index=False)
+    pd.DataFrame([{"parameters": "current", "file": "x.yaml", "component": "table2",
+                   "replications": 10, "rate": 0.3, "ci_low": 0.1, "ci_high": 0.6,
+                   **common}]).to_csv(d / "reproduce.csv", index=False)
+    pd.DataFrame([{"step": 1, "parameters": "a.b", "candidate": "1.0", "before": "1.0",
+                   "components": "H1_all_years", "rate": 0.5, "replications": 2,
+                   "chosen": True, **common}]).to_csv(d / "calibration.csv", index=False)
+    curve = expand_grid({"alpha": [0.05, 0.1], "rule": ["study", "pooled"]},
+                        ["alpha", "rule"], {"alpha": 0.05, "rule": "study"})
+    curve.insert(0, "hypothesis", "H1")
+    curve["supported"] = curve["alpha"] == 0.1
+    curve["verdict"] = np.where(curve["supported"], "Supported", "Not supported")
+    curve["estimate"] = [1.5, 1.5, 1.7, 1.7]
+    curve.assign(**common).to_csv(d / "speccurve.csv", index=False)
+    flips(curve, ["alpha", "rule"]).assign(**common).to_csv(d / "flips.csv", index=False)
+    joint_test({"support_share": 0.5}, pd.DataFrame({"support_share": [0.0, 0.25]})).assign(
+        hypothesis="H1", **common).to_csv(d / "joint_tests.csv", index=False)
+    pd.DataFrame([{"hypothesis": "H1", "spec_id": "H1_crosstab", "verdict_role": "primary",
+                   "scope": "pooled", "year": None, "stratum": "", "effect_statistic": "odds_ratio",
+                   "effect": 0.5, "boot_low": 0.3, "boot_high": 0.9, "boot_replications": 10,
+                   "level": 0.95, **common}]).to_csv(d / "bootstrap.csv", index=False)
+    text = believe_section(d, tmp_path / "fig", SPECS)
+    assert "SYNTHETIC" in text
+    assert (tmp_path / "fig" / "speccurve_H1.png").exists()
+    assert "alpha" in text and "0.05 -&gt; 0.1" in text  # the flip is listed
+    assert "data:image/png;base64," in text
+    assert text.count("<table>") >= 8
