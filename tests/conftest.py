@@ -22,6 +22,18 @@ PRESETS = REPO / "config" / "presets"
 SYNTHETIC_DIR = REPO / "data" / "synthetic"
 COUNTRIES = ["india", "ghana", "mexico", "venezuela", "malaysia"]
 
+#: Test modules that run Snakemake end to end; every other test is a unit test.
+PIPELINE_MODULES = {"test_pipeline.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test ``pipeline`` (runs Snakemake) or ``unit`` (everything else, doctests
+    included), so `pytest -m unit` is the quick loop and `pytest -m pipeline` the end-to-end."""
+    for item in items:
+        kind = "pipeline" if item.path.name in PIPELINE_MODULES else "unit"
+        item.add_marker(getattr(pytest.mark, kind))
+
+
 STUDY_DERIVE: dict[str, Any] = {
     "size_definition": "study",
     "size_status": "first_year",

@@ -165,6 +165,20 @@ def _years(panel: pd.DataFrame) -> list[int]:
     return sorted(int(y) for y in panel["year"].dropna().unique())
 
 
+#: Raw points drawn per group and year at most; above it, a deterministic subsample (strip
+#: points) or evenly spaced order statistics (Q-Q points) stand for the data, so a figure of a
+#: million firm-years costs what one of a few thousand does. Boxes and lines use every value.
+MAX_POINTS = 2000
+
+
+def _thin(vals: np.ndarray, seed: int) -> np.ndarray:
+    """At most :data:`MAX_POINTS` of ``vals``: a seeded sample without replacement, in order."""
+    if vals.size <= MAX_POINTS:
+        return vals
+    keep = np.sort(np.random.default_rng(seed).choice(vals.size, MAX_POINTS, replace=False))
+    return vals[keep]
+
+
 def _jitter(n: int, width: float, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-width, width, size=n)
 
@@ -312,7 +326,8 @@ def _box_strip(ax: Any, data: pd.DataFrame, xcol: str, xs: list[Any], value: str
                        boxprops={"facecolor": color, "alpha": 0.25, "edgecolor": color},
                        medianprops={"color": color, "lw": 1.5},
                        whiskerprops={"color": color}, capprops={"color": color})
-            ax.scatter(pos + _jitter(vals.size, width * 0.3, seed + 31 * i + k), vals, s=6,
+            shown = _thin(vals, seed + 31 * i + k)
+            ax.scatter(pos + _jitter(shown.size, width * 0.3, seed + 31 * i + k), shown, s=6,
                        color=color, alpha=0.6, linewidths=0)
             ax.text(pos, 0.01, f"n={vals.size}", transform=ax.get_xaxis_transform(),
                     ha="center", va="bottom", fontsize=6, color=color)
@@ -326,7 +341,8 @@ def distribution_figure(panel: pd.DataFrame, outcome: str, group_var: str = "siz
     """Distribution of a metric outcome by group and year: box plots with the points (H2, H3).
 
     Boxes: median and quartiles, whiskers to 1.5 IQR; every firm-year is a point (seeded
-    horizontal jitter). n per group and year under each box.
+    horizontal jitter; above :data:`MAX_POINTS` per box, a seeded subsample of that many). n
+    per group and year under each box.
     """
     data = _population_filter(panel, population)
     data = data.assign(_g=_as_labels(data[group_var]))
@@ -357,7 +373,9 @@ def distribution_figure(panel: pd.DataFrame, outcome: str, group_var: str = "siz
                + " firm-years) in each year"
                + ("" if population == "all firms" else f", population {population}")
                + ". Boxes show the median and quartiles, whiskers 1.5 times the interquartile "
-               "range; points are firm-years (horizontal jitter only).")
+               "range; points are firm-years (horizontal jitter only"
+               + (f"; a seeded subsample of {MAX_POINTS} per box where there are more"
+                  if len(data) > MAX_POINTS else "") + ").")
     return fig, caption
 
 
@@ -490,6 +508,10 @@ def qq_figure(panel: pd.DataFrame, variable: str, group_var: str = "size_group",
                 color = PALETTE[i % len(PALETTE)]
                 if vals.size >= 3 and np.ptp(vals) > 0:
                     (osm, osr), (slope, icept, _) = stats.probplot(vals, dist="norm")
+                    if osm.size > MAX_POINTS:  # evenly spaced order statistics
+                        idx = np.unique(np.linspace(0, osm.size - 1, MAX_POINTS).round()
+                                        .astype(int))
+                        osm, osr = osm[idx], osr[idx]
                     ax.scatter(osm, osr, s=6, color=color, linewidths=0)
                     ax.plot(osm, slope * osm + icept, color="black", lw=0.8)
                 else:

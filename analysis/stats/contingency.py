@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,11 @@ from analysis.stats._common import (
 
 #: Largest number of enumeration nodes for Fisher's exact test on an r x c table.
 FISHER_MAX_TABLES: int = 1_000_000
+#: Largest table total for which the r x c enumeration is tried at all: beyond it the network
+#: has more than :data:`FISHER_MAX_TABLES` nodes for any margins with two or more free cells
+#: per column, and finding that out costs a minute; the asymptotic tests stand (as in SPSS,
+#: whose exact tests stop at a time limit).
+FISHER_MAX_N: int = 2_000
 
 
 def _chi2_sf(x: float, df: float) -> float:
@@ -81,9 +86,12 @@ def _fisher_rxc(table: np.ndarray, max_nodes: int) -> float | None:
     filling, optimal by majorization) decide whether *all* completions are at most as probable
     as the observed table (their total probability is added in closed form,
     M! / (prod rem_i! prod C_j!)) or none is (pruned). Returns None when more than
-    ``max_nodes`` nodes would be visited.
+    ``max_nodes`` nodes would be visited, or at once when the total exceeds
+    :data:`FISHER_MAX_N`.
     """
     obs = np.asarray(table, dtype=np.int64)
+    if int(obs.sum()) > FISHER_MAX_N:
+        return None
     r_max, c_max = obs.sum(axis=1).max(), obs.sum(axis=0).max()
     if obs.shape[0] > obs.shape[1] or (obs.shape[0] == obs.shape[1] and r_max > c_max):
         obs = obs.T  # few rows with small margins -> fewer column vectors per node
@@ -99,20 +107,20 @@ def _fisher_rxc(table: np.ndarray, max_nodes: int) -> float | None:
     total = 0.0
     nodes = 0
 
-    def vectors(rem: tuple[int, ...], size: int) -> list[list[int]]:
-        out: list[list[int]] = []
+    def vectors(rem: tuple[int, ...], size: int) -> Iterator[list[int]]:
+        """The column vectors of a node, lazily: the node cap stops a large enumeration
+        before it is built (large margins have astronomically many)."""
         suffix = [sum(rem[i:]) for i in range(rows)] + [0]
 
-        def rec(i: int, left: int, cur: list[int]) -> None:
+        def rec(i: int, left: int, cur: list[int]) -> Iterator[list[int]]:
             if i == rows - 1:
                 if left <= rem[i]:
-                    out.append([*cur, left])
+                    yield [*cur, left]
                 return
             for x in range(max(0, left - suffix[i + 1]), min(rem[i], left) + 1):
-                rec(i + 1, left - x, [*cur, x])
+                yield from rec(i + 1, left - x, [*cur, x])
 
-        rec(0, size, [])
-        return out
+        return rec(0, size, [])
 
     # the network: node = multiset of remaining row margins before column j; an edge fills
     # column j and carries (child, step = -sum log x! of the column, number of such columns)

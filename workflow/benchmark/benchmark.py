@@ -1,18 +1,27 @@
-"""Benchmark: cold default run, the same work in one process, and scaling to large panels.
+"""Benchmark of the whole pipeline through Snakemake, side by side with the import floor.
 
-    python workflow/benchmark/benchmark.py                 # cold run + in-process baseline
-    python workflow/benchmark/benchmark.py --scale 10 100 1000 2924   # + large panels
+    python workflow/benchmark/benchmark.py                      # cold run, reruns, floor
+    python workflow/benchmark/benchmark.py --scale 29 292 2924  # + the scale ladder
+    python workflow/benchmark/benchmark.py --skip-cold --scale 2924 --json out.json
 
-Reports (stdout, and JSON with --json FILE):
+Every measure runs ``snakemake --cores N`` in a fresh copy of the repository's tracked files
+(no results, no .snakemake, no reports), exactly as a new user would:
 
-* cold run: wall time of ``snakemake --cores N`` in a fresh copy of the repository (no results,
-  no .snakemake), peak memory of the largest job, number of jobs, and per-job overhead =
-  (cold wall time x cores used - in-process time) / jobs, an upper bound;
-* baseline: wall time of ONE Python process that imports the libraries and computes the same
-  tables and figures once (every stage function called in turn, no Snakemake);
-* ratio = cold wall / baseline wall (the target is <= 2);
-* with --scale: ingest + validate + hypotheses on a synthetic panel of 114 x S firms x 3 years,
-  in one process, time and rows per second (near-linear scaling keeps rows/s roughly flat).
+* floor: one Python process that only imports pandas, scipy.stats, statsmodels.api, pyarrow,
+  matplotlib.pyplot and seaborn: what any single analysis process pays before doing anything;
+* cold: the default run from nothing;
+* rerun_hypothesis: after the cold run, one hypothesis's label in config/hypotheses.yaml is
+  edited and Snakemake reruns what depends on it;
+* rerun_panel: after that, one more panel (a copy of a synthetic country under a new name) is
+  added through a config overlay and Snakemake reruns what depends on it;
+* scale S: one synthetic panel of 114 x S firms x 3 years (S = 29, 292, 2924 give about 10^4,
+  10^5 and 10^6 firm-years) as a CSV, run end to end (ingest to report) as the only panel.
+
+The floor and each run alternate (floor, run, floor, run, ...) ``--repeat`` times and the
+medians are reported, so a busy machine slows both sides of each ratio alike. Per-job wall
+time and peak memory come from Snakemake's benchmark files (``benchmarks/``); a stage's growth
+exponent between two scales is log(time ratio) / log(size ratio) (1 is linear; n log n is a
+little above 1 at these sizes).
 
 This is a measurement tool, not a test: numbers depend on the machine.
 """
@@ -21,9 +30,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,128 +41,166 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+FLOOR = "import pandas, scipy.stats, statsmodels.api, pyarrow, matplotlib.pyplot, seaborn"
+ENV = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
 
 
 def fresh_copy(dest: Path) -> Path:
-    """Copy the tracked files of the repository (as a clean clone would have them)."""
+    """The tracked files of the repository (as a clean clone has them), without outputs."""
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split("\n")
-    for rel in filter(None, files):
+                           check=True).stdout.splitlines()
+    for rel in files:
         src = ROOT / rel
-        if src.is_file():
+        if src.is_file() and not rel.startswith("reports/"):
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / rel)
     return dest
 
 
-def cold_run(cores: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        work = fresh_copy(Path(tmp) / "repo")
-        shutil.rmtree(work / "reports", ignore_errors=True)
-        env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", str(cores),
-                               "--quiet", "all"], cwd=work, capture_output=True, text=True,
-                              env=env)
-        wall = time.perf_counter() - start
-        if proc.returncode:
-            raise SystemExit(f"snakemake failed:\n{proc.stderr[-3000:]}")
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        jobs = sorted((work / "benchmarks").rglob("*.tsv"))
-        job_s = []
-        for j in jobs:
-            lines = j.read_text().splitlines()
-            job_s.append(float(lines[1].split("\t")[0]))
-        return {"wall_s": wall, "peak_rss_mb": peak_kb / 1024, "jobs": len(jobs),
-                "sum_job_s": sum(job_s), "cores": cores}
-
-
-def in_process(workdir: Path) -> float:
-    """Wall time of workflow/benchmark/inprocess.py (every stage in one process), imports
-    included."""
+def floor() -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "workflow/benchmark/inprocess.py"], cwd=workdir,
-                          capture_output=True, text=True,
-                          env=dict(os.environ, SOURCE_DATE_EPOCH="1700000000"))
-    if proc.returncode:
-        raise SystemExit(f"in-process baseline failed:\n{proc.stderr[-3000:]}")
-    print(proc.stdout, end="")
+    subprocess.run([sys.executable, "-c", FLOOR], check=True)
     return time.perf_counter() - start
 
 
-def scaling(scales: list[int]) -> list[dict]:
-    code = r"""
-import sys, time, json
-import pandas as pd
-from analysis.config import load_yaml
-from analysis.data.synthetic import generate
-from analysis.data.ingest import apply_mapping
-from analysis.data.validate import validate_panel
-from analysis.data.derive import derive_variables
-from analysis.engine.comparisons import run_hypotheses
-from analysis.engine.specs import load_specs
-scale = int(sys.argv[1])
-params = load_yaml("config/synthetic.yaml")
-cb = load_yaml("data/codebook.yaml")
-t0 = time.perf_counter()
-raw = generate(params, scale=scale)
-t1 = time.perf_counter()
-raw.insert(0, "_row", range(1, len(raw) + 1))
-canon, _, _ = apply_mapping(raw, {"yes_no": {"codes": {"yes": [1], "no": [0]}}}, cb,
-                            panel="bench", path="generated")
-kept, _ = validate_panel(canon, cb, panel="bench", path="generated")
-derived, _ = derive_variables(kept, size_def={"min_employees": 11, "sme_max_employees": 199},
-                              size_status="first_year",
-                              doi_bands={"cuts": [10, 40],
-                                         "labels": ["none", "low", "medium", "high"]},
-                              panel="bench", path="generated")
-t2 = time.perf_counter()
-specs = load_specs("config/hypotheses.yaml")
-specs["hypotheses"] = {k: v for k, v in specs["hypotheses"].items() if k in ("H1", "H2", "H3")}
-run_hypotheses(derived, specs)
-t3 = time.perf_counter()
-print(json.dumps({"scale": scale, "rows": len(raw), "generate_s": t1 - t0,
-                  "ingest_validate_s": t2 - t1, "hypotheses_H1_H3_s": t3 - t2}))
-"""
+def snakemake(work: Path, cores: int, *extra: str) -> dict:
+    """Run snakemake in ``work``; wall time and the jobs it ran (from benchmarks/)."""
+    shutil.rmtree(work / "benchmarks", ignore_errors=True)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", str(cores), "--quiet",
+                           "all", *extra], cwd=work, capture_output=True, text=True, env=ENV)
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"snakemake failed in {work}:\n{proc.stderr[-4000:]}")
+    jobs = {}
+    for tsv in sorted((work / "benchmarks").rglob("*.tsv")):
+        head, row = tsv.read_text().splitlines()[:2]
+        rec = dict(zip(head.split("\t"), row.split("\t"), strict=False))
+        jobs[str(tsv.relative_to(work / "benchmarks").with_suffix(""))] = {
+            "s": float(rec["s"]), "max_rss_mb": float(rec.get("max_rss", "nan") or "nan")}
+    return {"wall_s": wall, "jobs": jobs}
+
+
+def _edit_hypothesis(work: Path) -> None:
+    path = work / "config" / "hypotheses.yaml"
+    text = path.read_text(encoding="utf-8")
+    marker = "label: "
+    i = text.index(marker) + len(marker)
+    path.write_text(text[:i] + "Edited: " + text[i:], encoding="utf-8")
+
+
+def _add_panel(work: Path) -> list[str]:
+    src = work / "data" / "synthetic" / "india.csv"
+    shutil.copy2(src, work / "data" / "synthetic" / "extra.csv")
+    overlay = work / "config" / "bench_extra_panel.yaml"
+    overlay.write_text(
+        "panels:\n  extra:\n    path: data/synthetic/extra.csv\n    synthetic: true\n"
+        "    read: {comment: '#'}\n    mapping: {preset: synthetic}\n", encoding="utf-8")
+    return ["--configfile", "config/config.yaml", str(overlay.relative_to(work))]
+
+
+def default_runs(cores: int, repeat: int) -> dict:
+    """Cold run, the two reruns and the floor, alternating, ``repeat`` times; medians."""
+    out: dict[str, list] = {"floor_s": [], "cold_s": [], "rerun_hypothesis_s": [],
+                            "rerun_panel_s": [], "cold_jobs": []}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            work = fresh_copy(Path(tmp) / "repo")
+            out["floor_s"].append(floor())
+            cold = snakemake(work, cores)
+            out["cold_s"].append(cold["wall_s"])
+            out["cold_jobs"].append(cold["jobs"])
+            out["floor_s"].append(floor())
+            _edit_hypothesis(work)
+            out["rerun_hypothesis_s"].append(snakemake(work, cores)["wall_s"])
+            out["floor_s"].append(floor())
+            extra = _add_panel(work)
+            out["rerun_panel_s"].append(snakemake(work, cores, *extra)["wall_s"])
+    med = {k: statistics.median(v) for k, v in out.items() if k.endswith("_s")}
+    res = {"cores": cores, "repeat": repeat, **med, "runs": out}
+    for k in ("cold_s", "rerun_hypothesis_s", "rerun_panel_s"):
+        res[k.replace("_s", "_ratio")] = med[k] / med["floor_s"]
+    last = out["cold_jobs"][-1]
+    res["cold_job_count"] = len(last)
+    res["cold_peak_job_rss_mb"] = max((j["max_rss_mb"] for j in last.values()), default=0)
+    return res
+
+
+def scale_run(scale: int, cores: int) -> dict:
+    """One synthetic panel of 114 x ``scale`` firms x 3 years, end to end."""
+    sys.path.insert(0, str(ROOT))
+    from analysis.config import load_yaml
+    from analysis.data.synthetic import generate, to_csv_text
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = fresh_copy(Path(tmp) / "repo")
+        params = load_yaml(work / "config" / "synthetic.yaml")
+        panel = generate(params, scale=scale)
+        data = work / "data" / "bench.csv"
+        data.write_text(to_csv_text(panel, params.get("seed", 0)), encoding="utf-8")
+        sheet = work / "config" / "bench_panels.yaml"
+        sheet.write_text("bench:\n  path: data/bench.csv\n  synthetic: true\n"
+                         "  read: {comment: '#'}\n  mapping: {preset: synthetic}\n",
+                         encoding="utf-8")
+        fl = floor()
+        run = snakemake(work, cores, "--config", f"panels_file={sheet.relative_to(work)}")
+    stages: dict[str, float] = {}
+    for name, job in run["jobs"].items():
+        stage = name.split("/")[0]
+        stages[stage] = stages.get(stage, 0.0) + job["s"]
+    return {"scale": scale, "firm_years": len(panel), "wall_s": run["wall_s"], "floor_s": fl,
+            "peak_job_rss_mb": max(j["max_rss_mb"] for j in run["jobs"].values()),
+            "stages_s": stages}
+
+
+def growth(ladder: list[dict]) -> list[dict]:
+    """Per stage, the exponent of time growth between consecutive scales."""
     out = []
-    for s in scales:
-        proc = subprocess.run([sys.executable, "-c", code, str(s)], cwd=ROOT,
-                              capture_output=True, text=True)
-        if proc.returncode:
-            raise SystemExit(proc.stderr[-3000:])
-        rec = json.loads(proc.stdout.strip().splitlines()[-1])
-        total = rec["ingest_validate_s"] + rec["hypotheses_H1_H3_s"]
-        rec["rows_per_s"] = rec["rows"] / total
-        out.append(rec)
-        print(f"scale {s:>5}: {rec['rows']:>9} firm-years  generate {rec['generate_s']:.2f} s  "
-              f"ingest+validate {rec['ingest_validate_s']:.2f} s  H1-H3 "
-              f"{rec['hypotheses_H1_H3_s']:.2f} s  ({rec['rows_per_s']:.0f} rows/s)", flush=True)
+    for a, b in zip(ladder, ladder[1:], strict=False):
+        size = b["firm_years"] / a["firm_years"]
+        exps = {st: math.log(max(b["stages_s"][st], 1e-3) / max(a["stages_s"].get(st, 1e-3),
+                                                                   1e-3)) / math.log(size)
+                for st in b["stages_s"]}
+        out.append({"from": a["firm_years"], "to": b["firm_years"], "exponents": exps})
     return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description="Benchmark the pipeline")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cores", type=int, default=2)
-    ap.add_argument("--scale", type=int, nargs="*", default=[])
+    ap.add_argument("--repeat", type=int, default=3, help="default-data runs (medians)")
+    ap.add_argument("--scale", type=int, nargs="*", default=[],
+                    help="generator scales for the ladder (29 292 2924 = 10^4 10^5 10^6)")
     ap.add_argument("--skip-cold", action="store_true")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     report: dict = {}
     if not args.skip_cold:
-        cold = cold_run(args.cores)
-        with tempfile.TemporaryDirectory() as tmp:
-            work = fresh_copy(Path(tmp) / "repo")
-            base = in_process(work)
-        cold["baseline_s"] = base
-        cold["ratio"] = cold["wall_s"] / base
-        cold["overhead_per_job_s"] = max(cold["wall_s"] * args.cores - base, 0) / cold["jobs"]
-        report["cold"] = cold
-        print(f"cold run ({args.cores} cores): {cold['wall_s']:.1f} s wall, {cold['jobs']} jobs, "
-              f"peak job memory {cold['peak_rss_mb']:.0f} MB")
-        print(f"one process, same work: {base:.1f} s  -> ratio {cold['ratio']:.2f}")
-        print(f"per-job overhead (upper bound): {cold['overhead_per_job_s']:.2f} s")
+        d = default_runs(args.cores, args.repeat)
+        report["default"] = d
+        print(f"floor (imports only)      {d['floor_s']:6.1f} s")
+        print(f"cold run                  {d['cold_s']:6.1f} s  = {d['cold_ratio']:.1f} x floor"
+              f"  ({d['cold_job_count']} jobs, peak job {d['cold_peak_job_rss_mb']:.0f} MB)")
+        print(f"rerun, one hypothesis     {d['rerun_hypothesis_s']:6.1f} s  = "
+              f"{d['rerun_hypothesis_ratio']:.1f} x floor")
+        print(f"rerun, one more panel     {d['rerun_panel_s']:6.1f} s  = "
+              f"{d['rerun_panel_ratio']:.1f} x floor")
+        print("cold run per job (s):", json.dumps(
+            {k: round(v["s"], 2) for k, v in d["runs"]["cold_jobs"][-1].items()}))
     if args.scale:
-        report["scaling"] = scaling(args.scale)
+        ladder = []
+        for s in args.scale:
+            r = scale_run(s, args.cores)
+            ladder.append(r)
+            print(f"{r['firm_years']:>9} firm-years: {r['wall_s']:7.1f} s end to end, peak job "
+                  f"{r['peak_job_rss_mb']:.0f} MB; stages "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in r["stages_s"].items()), flush=True)
+        report["scale"] = ladder
+        report["growth"] = growth(ladder)
+        for g in report["growth"]:
+            worst = max(g["exponents"].items(), key=lambda kv: kv[1])
+            print(f"growth {g['from']} -> {g['to']}: largest exponent {worst[1]:.2f} "
+                  f"({worst[0]})")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
 

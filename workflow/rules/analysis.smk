@@ -1,25 +1,27 @@
-# Normality tables and the hypothesis engine, for the pooled sample ("all") and each country.
+# Normality tables and the hypothesis engine, for the pooled sample ("all") and each country,
+# in one job: the samples share one start-up and one import of the statistics stack.
 
 
 rule analysis:
     input:
-        panel=sample_panel,
+        panels=[panel_of(s) for s in SAMPLES],
         specs=config["hypotheses"],
     output:
-        normality="results/analysis/{sample}/normality.csv",
-        results="results/analysis/{sample}/results.csv",
-        verdicts="results/analysis/{sample}/verdicts.csv",
+        normality=expand("results/analysis/{sample}/normality.csv", sample=SAMPLES),
+        results=expand("results/analysis/{sample}/results.csv", sample=SAMPLES),
+        verdicts=expand("results/analysis/{sample}/verdicts.csv", sample=SAMPLES),
     log:
-        normality="logs/normality/{sample}.log",
-        hypotheses="logs/hypotheses/{sample}.log",
+        normality=expand("logs/normality/{sample}.log", sample=SAMPLES),
+        hypotheses=expand("logs/hypotheses/{sample}.log", sample=SAMPLES),
     benchmark:
-        "benchmarks/analysis/{sample}.tsv"
+        "benchmarks/analysis/analysis.tsv"
     conda:
         "../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=sample_mem_mb,
+        mem_mb=analysis_mem_mb,
     params:
+        samples=SAMPLES,
         variables=config["normality"]["variables"],
         by=config["normality"]["by"],
         alpha=config["alpha"],

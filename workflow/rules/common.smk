@@ -59,7 +59,7 @@ def pooled_mem_mb(wildcards, input):
     return max(1000, int(12 * input.size_mb))
 
 
-def sample_mem_mb(wildcards, input):
+def analysis_mem_mb(wildcards, input):
     return max(1000, int(12 * input.size_mb))
 
 
