@@ -204,6 +204,7 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH,
     outputs = config.setdefault("outputs", {})
     outputs.setdefault("table_formats", ["csv", "html"])
     outputs.setdefault("figure_formats", ["png"])
+    outputs.setdefault("spss_tables", "pooled")
     problems = []
     for name, panel in config["panels"].items():
         panel["config_file"] = sources.get(name, sources.get("*", "config/config.yaml"))

@@ -259,11 +259,11 @@ def test_the_report_section_renders_from_the_csv_files(tmp_path: Path) -> None:
     common = {"synthetic": True}
     pd.DataFrame([{"hypothesis": "H1", "label": "Propensity", "study_verdict": "Supported",
                    "rule": "study", "verdict": "Supported", "power": 0.8,
-                   "false_support_generator": 0.12, "false_support_panel": 0.1,
+                   "false_support_rate": 0.12, "false_support_panel": 0.1,
                    "mde_factor": 0.9, "spec_curve_support": 0.5,
                    "spec_curve_specifications": 4, "spec_curve_joint_p": 0.04,
-                   "p_reproduce_verdict": 0.8, "p_reproduce_table2": 0.3,
-                   "p_reproduce_pattern": 0.01, **common}]).to_csv(d / "summary.csv",
+                   "p_reproduce_study": 0.8, "p_reproduce_table2": 0.3,
+                   "p_reproduce_pattern": 0.01, **common}]).to_csv(d / "details.csv",
                                                                    index=False)
     pd.DataFrame([{"source": s, "family": "auto", "hypothesis": "H1", "rule": r,
                    "supported": 6, "replications": 50, "rate": 0.12, "mc_se": 0.05,

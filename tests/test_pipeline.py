@@ -44,8 +44,8 @@ EPOCH = "1700000000"
 # not tracked yet when the tests were written; copied into every copy all the same
 EXTRA_PATHS = ["data/examples", "config/examples"]
 OVERLAY = ["--configfile", "config/config.yaml", "config/examples/add_wbes_panel.yaml"]
-REFRESH = ("SOURCE_DATE_EPOCH=1700000000 snakemake --cores 2 --forcerun tables report "
-           "&& git add reports/tables")
+REFRESH = ("git commit (the code first), then snakemake --cores 2 --forceall "
+           "&& git add -A reports && git commit -m 'Reports: ...'")
 RUN_TIMEOUT = 900  # seconds; a run that takes this long is broken
 
 
@@ -144,7 +144,10 @@ def apa_p(p: float) -> str:
     """A p-value as the tables print it (written here independently of analysis.tables)."""
     if p < 0.001:
         return "< .001"
-    text = str(Decimal(repr(p)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+    for digits in range(3, 9):  # more digits when rounding would cross .01, .05 or .10
+        text = str(Decimal(repr(p)).quantize(Decimal(10) ** -digits, rounding=ROUND_HALF_UP))
+        if all((p < t) == (float(text) < t) for t in (0.01, 0.05, 0.10)):
+            break
     return text[1:] if text.startswith("0.") else text
 
 
@@ -238,33 +241,61 @@ def report_tables(report_html: str) -> dict[str, list[list[tuple[str, list[str]]
 
 
 # --------------------------------------------------------------------------- 1. in sync
-def test_committed_tables_match_a_fresh_run(fresh: Path) -> None:
-    """The committed reports/tables/** are byte-identical to what a fresh clone produces."""
-    produced = tree_files(fresh / "reports" / "tables")
-    assert produced, "the fresh run wrote nothing under reports/tables"
-    listed = subprocess.run(["git", "ls-files", "-z", "reports/tables"], cwd=REPO, check=True,
+#: Committed outputs that carry the code commit, whether the checkout is dirty and the date:
+#: byte-identical on a rerun of a clean checkout of the commit they were made at, compared
+#: here only after removing those (a test run copies uncommitted changes and sets
+#: SOURCE_DATE_EPOCH).
+PROVENANCE_CARRIERS = ("report.html", "provenance.json")
+
+
+def _without_provenance(name: str, data: bytes) -> bytes:
+    if name == "provenance.json":
+        rec = json.loads(data)
+        rec.pop("date", None)
+        rec.pop("git", None)
+        return json.dumps(rec, sort_keys=True).encode()
+    text = data.decode("utf-8")
+    text = re.sub(r'<p class="note">Run .*?</p>', "", text)
+    text = re.sub(r"<p>Date .*?commit <code>[^<]*</code>( \(uncommitted changes present\))?",
+                  "", text)
+    return text.encode("utf-8")
+
+
+def test_committed_reports_match_a_fresh_run(fresh: Path) -> None:
+    """What is committed under reports/ is exactly what a fresh clone produces and does not
+    ignore: byte-identical files, nothing produced left uncommitted (unless .gitignore says
+    so), nothing committed that is no longer produced. So a default rerun leaves git clean."""
+    produced = tree_files(fresh / "reports")
+    assert produced, "the fresh run wrote nothing under reports/"
+    listed = subprocess.run(["git", "ls-files", "-z", "reports"], cwd=REPO, check=True,
                             capture_output=True).stdout.decode().split("\0")
-    committed = {f.removeprefix("reports/tables/") for f in listed
+    committed = {f.removeprefix("reports/") for f in listed
                  if f and not f.endswith(".snakemake_timestamp")}
     if not committed:
-        present = len(tree_files(REPO / "reports" / "tables"))
-        pytest.fail(
-            "reports/tables/ is not committed (git tracks none of its files; "
-            f"{present} files are in the working tree untracked), so the repository's tables "
-            f"cannot be checked against the code. Produce and commit them:\n    {REFRESH}")
-    both = sorted(committed & produced.keys())
-    deleted = [f for f in both if not (REPO / "reports/tables" / f).is_file()]
-    differ = [f for f in both if f not in deleted
-              and (REPO / "reports/tables" / f).read_bytes() != produced[f].read_bytes()]
-    not_committed = sorted(produced.keys() - committed)
-    stale = sorted(committed - produced.keys())
-    problems = [f"  differs from a fresh run: reports/tables/{f}" for f in differ]
-    problems += [f"  committed but deleted in the working tree: reports/tables/{f}"
-                 for f in deleted]
-    problems += [f"  produced but not committed: reports/tables/{f}" for f in not_committed]
-    problems += [f"  committed but no longer produced: reports/tables/{f}" for f in stale]
+        pytest.fail(f"reports/ is not committed. Produce and commit it:\n    {REFRESH}")
+    ignored = set(subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin", "-z"], cwd=REPO, capture_output=True,
+        input="\0".join(f"reports/{f}" for f in produced).encode()).stdout.decode().split("\0"))
+    kept = {f for f in produced if f"reports/{f}" not in ignored}
+    both = sorted(committed & kept)
+    deleted = [f for f in both if not (REPO / "reports" / f).is_file()]
+
+    def same(f: str) -> bool:
+        a, b = (REPO / "reports" / f).read_bytes(), produced[f].read_bytes()
+        if f in PROVENANCE_CARRIERS:
+            return _without_provenance(f, a) == _without_provenance(f, b)
+        return a == b
+
+    differ = [f for f in both if f not in deleted and not same(f)]
+    not_committed = sorted(kept - committed)
+    stale = sorted(committed - kept)
+    problems = [f"  differs from a fresh run: reports/{f}" for f in differ]
+    problems += [f"  committed but deleted in the working tree: reports/{f}" for f in deleted]
+    problems += [f"  produced, not ignored, not committed: reports/{f}" for f in not_committed]
+    problems += [f"  committed but no longer produced (or now ignored): reports/{f}"
+                 for f in stale]
     assert not problems, (
-        f"{len(problems)} committed table file(s) are out of sync with the code:\n"
+        f"{len(problems)} committed report file(s) are out of sync with the code:\n"
         + "\n".join(problems[:60])
         + (f"\n  ... and {len(problems) - 60} more" if len(problems) > 60 else "")
         + f"\nRefresh them (and `git rm` the stale ones):\n    {REFRESH}")
@@ -345,7 +376,7 @@ def test_report_embeds_every_figure_and_table(fresh: Path, report_html: str) -> 
 
 def _sections(report_html: str) -> dict[str, str]:
     """Report sections by their <h2> text."""
-    parts = re.split(r"<h2 id=\"[^\"]*\">", report_html)[1:]
+    parts = re.split(r"<section id=\"[^\"]*\"><h2>", report_html)[1:]
     return {html.unescape(p.split("</h2>", 1)[0]): p.split("</h2>", 1)[1] for p in parts}
 
 
@@ -361,7 +392,8 @@ def test_report_verdicts_match_verdicts_csv(fresh: Path, report_html: str) -> No
         assert len(expected) == 1, (hyp, rule)
         section = [body for head, body in sections.items() if head.startswith(f"{hyp}: ")]
         assert len(section) == 1, f"no report section for {hyp}"
-        printed = re.search(r"This run, rule <code>(.*?)</code>: <b>(.*?)</b>", section[0])
+        printed = re.search(r"<b>Verdict</b> \(rule <code>(.*?)</code>\): <b>(.*?)</b>",
+                            section[0])
         assert printed, f"the {hyp} section prints no verdict"
         assert html.unescape(printed.group(1)) == rule
         assert html.unescape(printed.group(2)) == expected.iloc[0], hyp
@@ -427,9 +459,12 @@ def test_provenance_record(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert prov["seed"] == load_yaml("config/synthetic.yaml")["seed"]
     for package in ("numpy", "pandas", "scipy", "statsmodels", "snakemake", "matplotlib"):
         assert prov["packages"].get(package) == metadata.version(package), package
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=fresh, check=True,
-                          capture_output=True, text=True).stdout.strip()
-    assert prov["git"]["commit"] == head
+    from analysis.render.report import NOT_CODE
+
+    # the code commit: the last commit that changed what the outputs depend on
+    code = subprocess.run(["git", "log", "-1", "--format=%H", "--", ".", *NOT_CODE], cwd=fresh,
+                          check=True, capture_output=True, text=True).stdout.strip()
+    assert prov["git"]["commit"] == code
     assert isinstance(prov["git"]["dirty"], bool)
     assert prov["date"] == "2023-11-14"  # SOURCE_DATE_EPOCH
     resolved = json.loads(json.dumps(check_config(config), sort_keys=True, default=str))

@@ -173,8 +173,16 @@ def test_forest_figure_labels_and_not_estimable() -> None:
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert sorted(labels) == ["H1_crosstab 2015 (OR)", "H1_crosstab 2016 (OR)",
-                              "H1_crosstab pooled (Exp(B))"]
+    assert sorted(labels) == ["internationalized · 2015 (OR)", "internationalized · 2016 (OR)",
+                              "internationalized · pooled (Exp(B))"]  # not spec ids
+    sides = _texts(fig)
+    assert any(t.endswith("higher →") for t in sides) and any(t.startswith("← ") for t in sides)
+    ticks = [float(x) for x in ax.get_xticks()]
+    assert 1.0 in ticks and all(f"{t:g}".lstrip("0.")[0] in "125" for t in ticks)  # 1-2-5 log ticks
+    assert [t.get_text() for t in ax.get_xticklabels()][ticks.index(1.0)] == "1"
+    plt.close(fig)
+    fig, _ = pl.forest_figure(res, "H1", var_labels={"internationalized": "Exporter"})
+    assert "Exporter · 2015 (OR)" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
     points = sorted(float(line.get_xdata()[0]) for line in ax.lines if line.get_marker()
                     in ("o", "D"))
     assert points == pytest.approx([0.5, 0.6, 0.8])
@@ -195,7 +203,9 @@ def test_render_figures_files_and_determinism(tmp_path) -> None:
               "labels": {"H1": "Propensity to internationalize"}}
     kwargs["formats"] = ("png", "svg")  # the default is PNG only; SVG on request
     a = pl.render_figures(_panel(), _results(), _normality(), tmp_path / "a", **kwargs)
-    b = pl.render_figures(_panel(), _results(), _normality(), tmp_path / "b", **kwargs)
+    # drawn by two forked workers: the same files as one process draws
+    b = pl.render_figures(_panel(), _results(), _normality(), tmp_path / "b", processes=2,
+                          **kwargs)
     names = [p.name for p, _ in a]
     for stem in ("H1_internationalized_by_size_group", "H2_export_share_by_size_group",
                  "H4_mgmt_trained_by_size_group_within_doi_band", "qq_export_share",

@@ -239,7 +239,8 @@ def test_a_new_test_runs_through_engine_tables_figures_and_methods(
 
     # "why this test" is never empty
     summary = journal.summary_table(results, "H9")
-    assert summary.display["Why this test"].str.contains("configured: brunner_munzel").all()
+    assert all("configured: brunner_munzel" in " ".join(summary.panel_notes[panel])
+               for panel in summary.panels)
     assert summary.display["Test"].tolist() == [BM] * 3
     first = tests.iloc[0]
     assert summary.display["Statistic"].iloc[0] == f"W = {format_num(first['value'])}"
@@ -249,8 +250,11 @@ def test_a_new_test_runs_through_engine_tables_figures_and_methods(
 
     # the detail table, from the entry's declarative columns (no table code for the test)
     out = tables.hypothesis_tables(results, "H9", labels={"H9": "Export share by size"})
-    assert [t.stem for t in out] == ["H9_summary", "H9_bm_test"]
-    detail = out[1]
+    assert [t.stem for t in out] == ["H9_overview", "H9_summary", "H9_bm_test"]
+    overview = out[0].display
+    assert overview["Test"].tolist() == [BM] and overview.columns[-1] == "Pooled effect [95% CI]"
+    assert overview["Pooled effect [95% CI]"].iloc[0].startswith("Cliff's delta ")
+    detail = out[2]
     assert detail.title == "H9: Export share by size. Brunner-Munzel Test"
     assert list(detail.display.columns) == ["Year", "W", "df", "Sig. (2-tailed)",
                                             "Cliff's delta"]  # empty Note column dropped
@@ -274,8 +278,8 @@ def test_a_new_test_runs_through_engine_tables_figures_and_methods(
         assert ax.get_xlabel() == AXIS
         assert any(list(line.get_xdata()) == [0.0, 0.0] for line in ax.lines)  # no effect
         labels = [t.get_text() for t in ax.get_yticklabels()]
-        assert sorted(labels) == ["H9_bm 2015 (delta)", "H9_bm 2016 (delta)",
-                                  "H9_bm pooled (delta)"]
+        assert sorted(labels) == ["export_share · 2015 (delta)", "export_share · 2016 (delta)",
+                                  "export_share · pooled (delta)"]
         points = sorted(float(line.get_xdata()[0]) for line in ax.lines
                         if line.get_marker() in ("o", "D"))
         assert points == pytest.approx(sorted(effects["value"].tolist()))
@@ -316,7 +320,7 @@ def test_forest_axes_follow_the_registry_effects() -> None:
                          "role": role})
     fig, caption = figures.forest_figure(pd.DataFrame(rows), "H8")
     try:
-        axes = {ax.get_xlabel(): ax for ax in fig.axes}
+        axes = {" ".join(ax.get_xlabel().split()): ax for ax in fig.axes}  # wrapped titles
         odds = registry.entry("crosstab").forest.axis
         assert list(axes) == [odds, registry.entry("mann_whitney").forest.axis,
                               registry.entry("welch_t").forest.axis]  # log first

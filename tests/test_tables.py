@@ -179,7 +179,8 @@ def _cell(table: table.Table, row_label: str, column: str, panel_contains: str =
 # --------------------------------------------------------------------------- formatting
 @pytest.mark.parametrize(("p", "expected"), [
     (0.0005, "< .001"), (0.000999, "< .001"), (0.001, ".001"), (0.049, ".049"),
-    (0.05, ".050"), (0.0504, ".050"), (0.0495, ".050"), (0.2, ".200"), (0.9996, "1.000"),
+    (0.05, ".050"), (0.0504, ".050"), (0.0495, ".0495"), (0.00996, ".00996"),
+    (0.0999, ".0999"), (0.2, ".200"), (0.9996, "1.000"),
     (1.0, "1.000"), (NAN, ""), (None, ""),
 ])
 def test_format_p_boundaries(p: float, expected: str) -> None:
@@ -307,8 +308,8 @@ def test_mann_whitney_tables(results: pd.DataFrame) -> None:
 def test_logit_tables(results: pd.DataFrame) -> None:
     var = spss.logit_variables_table(results, "H1")
     assert var.display.iloc[0].tolist()[:9] == [
-        "size_group = SME", "-0.567", "0.289", "3.848", "1", ".050", "0.567", "0.322",
-        "1.000"]
+        "size_group = SME", "-0.567", "0.289", "3.848", "1", ".0498", "0.567", "0.322",
+        "1.000"]  # p = 0.0498: printed so that it does not read as .050 (not significant)
     assert _cell(var, "year = 2016", "Exp(B)") == "1.075"
     assert _cell(var, "Constant", "Sig.") == ".145"
     assert var.header_groups == [("", 7), ("95% C.I. for EXP(B)", 2)]
@@ -372,7 +373,8 @@ def test_summary_table_cells(results: pd.DataFrame) -> None:
     d = t.display
     year = d[d["Year"] == "2015"].iloc[0]
     assert year["Test"] == "crosstab"
-    assert year["Why this test"] == "configured: crosstab (categorical outcome)"
+    assert "Why this test" not in d  # said once under each block, not on every row
+    assert "crosstab: configured: crosstab (categorical outcome)" in t.panel_notes[t.panels[0]]
     assert year["n (group 1 / 2)"] == "57 / 57"
     assert year["Statistic"] == "Pearson chi2 = 5.432"
     assert (year["df"], year["p"], year["p (Holm)"], year["p (BH)"]) == (
@@ -452,14 +454,15 @@ def _verdicts() -> pd.DataFrame:
 def test_verdict_table_cells() -> None:
     t = journal.verdict_table(_verdicts())
     d = t.display
-    assert d.columns.tolist() == ["Hypothesis", "Study (Table 2)", "Rule: study",
-                                  "Rule: every_year", "Direction observed",
-                                  "Evidence (study rule)"]
+    assert d.columns.tolist() == ["Hypothesis", "Study (Table 2)", "study (default rule)",
+                                  "every_year", "Direction observed"]
     assert d.iloc[0].tolist() == ["H1 Propensity to internationalize", "Supported",
-                                  "Supported (agree; 1/4/5)", "Not supported (differ; 0/4/5)",
-                                  "negative", "H1 evidence"]
-    assert d.iloc[1, 2] == "Supported (differ; 1/4/5)"
+                                  "Supported ✓", "Not supported ✗", "negative"]
+    assert d.iloc[1, 2] == "Supported ✗"
     assert t.raw["agree_every_year"].tolist() == ["differ", "agree"]
+    assert t.raw["units_supported_study"].tolist()[0] == 1  # the units stay in the CSV
+    assert t.raw["summary"].tolist()[0] == "H1 evidence"
+    assert t.journal
     assert "Rule study (default): the study rule." in t.notes
 
 
@@ -521,14 +524,17 @@ def test_cross_sample_table(results: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- writers
 def test_write_table_formats_and_determinism(results: pd.DataFrame, tmp_path) -> None:
     t = spss.chi_square_tests_table(results, "H1")
-    a = t.write(tmp_path / "a")
-    b = t.write(tmp_path / "b")
+    assert t.write(tmp_path / "d") == [tmp_path / "d" / f"H1_chi_square_tests.{x}"
+                                        for x in ("csv", "html", "meta.json")]  # default
+    fmts = ("csv", "md", "tex", "html", "docx")
+    a = t.write(tmp_path / "a", fmts)
+    b = t.write(tmp_path / "b", fmts)
     assert [p.name for p in a] == ["H1_chi_square_tests.csv", "H1_chi_square_tests.md",
                                    "H1_chi_square_tests.tex", "H1_chi_square_tests.html",
-                                   "H1_chi_square_tests.meta.json"]
+                                   "H1_chi_square_tests.docx", "H1_chi_square_tests.meta.json"]
     for pa, pb in zip(a, b, strict=True):
         assert pa.read_bytes() == pb.read_bytes()
-        assert b"\r\n" not in pa.read_bytes()
+        assert pa.suffix == ".docx" or b"\r\n" not in pa.read_bytes()
     csv = pd.read_csv(a[0])
     row = csv[csv["statistic"] == "pearson_chi2"].iloc[0]
     assert row["value"] == 5.4321 and row["asymp_sig_2sided"] == 0.0198  # raw, not rounded
@@ -540,7 +546,7 @@ def test_write_table_formats_and_determinism(results: pd.DataFrame, tmp_path) ->
         assert rule in tex
     assert r"Pearson Chi-Square\textsuperscript{a} (decides) & 5.432 & 1 & .020" in tex
     assert '<table class="sme-table"' in html and "<caption>" in html
-    meta = json.loads(a[4].read_text(encoding="utf-8"))
+    meta = json.loads(a[5].read_text(encoding="utf-8"))
     assert meta["synthetic"] is True and meta["notes"][0].startswith("Synthetic data")
 
 
@@ -554,7 +560,7 @@ def test_write_table_default_display_and_no_synthetic(tmp_path) -> None:
     assert "Synthetic data" not in md
     assert pd.read_csv(paths[0])["synthetic"].tolist() == [False, False]
     with pytest.raises(ValueError, match="unknown table format"):
-        table.write_table(df, "x", ("docx",), outdir=tmp_path)
+        table.write_table(df, "x", ("pdf",), outdir=tmp_path)
 
 
 def test_render_tables(results: pd.DataFrame, tmp_path) -> None:

@@ -309,8 +309,10 @@ def summarize(*, no_effect_units: list[str], no_effect_verdicts: list[str],
               believe_path: str, specs_path: str, alpha: float,
               outdir: str) -> pd.DataFrame:
     """Stage ``believe_summary``: every simulation summarized, and one row per hypothesis
-    (``summary.csv``): its verdict, its power, the false-support rate of its rule, its
-    specification-curve support share and the probability of reproducing the study's verdict.
+    (``summary.csv``): its verdict, its power, the false-support rate of its rule (generator
+    null), its specification-curve support share and the probability that a draw gives the
+    study's verdict; ``details.csv`` adds the permuted-panel null, the MDE, the joint test and
+    the probabilities of Table 2 and of the whole pattern.
     """
     from analysis.believe.bootstrap import bootstrap_intervals
     from analysis.believe.simulate import mde, rejection_rates, support_rates, units
@@ -429,8 +431,8 @@ def summarize(*, no_effect_units: list[str], no_effect_verdicts: list[str],
             "hypothesis": h, "label": hv["label"], "study_verdict": hv["study_verdict"],
             "rule": rule, "verdict": ver.loc[h, "verdict"] if h in ver.index else "",
             "power": pick(pver, design="study", factor=1.0, hypothesis=h, rule=rule),
-            "false_support_generator": pick(null_v, source="generator", family="auto",
-                                            hypothesis=h, rule=rule),
+            "false_support_rate": pick(null_v, source="generator", family="auto",
+                                       hypothesis=h, rule=rule),
             "false_support_panel": pick(null_v, source="panel", family="auto", hypothesis=h,
                                         rule=rule),
             "mde_factor": next((r["mde_factor"] for r in mrows if r["level"] == "hypothesis"
@@ -440,12 +442,17 @@ def summarize(*, no_effect_units: list[str], no_effect_verdicts: list[str],
             if len(hc) else float("nan"),
             "spec_curve_specifications": len(hc),
             "spec_curve_joint_p": float(hj["p"].iloc[0]) if len(hj) else float("nan"),
-            "p_reproduce_verdict": pick(cur, component=f"{h}_verdict_as_study"),
+            "p_reproduce_study": pick(cur, component=f"{h}_verdict_as_study"),
         })
     summary = pd.DataFrame(rows)
     summary["p_reproduce_table2"] = pick(cur, component="table2") if len(cur) else np.nan
     summary["p_reproduce_pattern"] = pick(cur, component="pattern") if len(cur) else np.nan
     summary["synthetic"] = synthetic
-    write_csv(summary, out / "summary.csv")
+    write_csv(summary, out / "details.csv")
+    # the columns Table 2 prints (analysis.render.journal.BELIEVE_COLUMNS), proportions 0-1
+    lean = summary[["hypothesis", "label", "study_verdict", "rule", "verdict", "power",
+                    "false_support_rate", "spec_curve_support", "p_reproduce_study",
+                    "synthetic"]]
+    write_csv(lean, out / "summary.csv")
     log.info("summary of %d hypotheses written to %s", len(summary), out)
     return summary

@@ -32,7 +32,7 @@ VERDICT_COLUMNS: tuple[str, ...] = (
 DISPLAY_COLUMNS: list[str] = [
     "row_type", "id", "label", "quantitative_result", "verdict", "study_verdict",
     "direction_observed", "implied_verdict", "implied_direction", "qualitative_evidence",
-    "coded_values", "evidence_refs", "rationale", "fit", "fit_reason",
+    "coded_values", "evidence_refs", "rationale", "fit", "fit_reason", "meta_inference",
 ]
 
 
@@ -194,8 +194,8 @@ def joint_display(verdicts: pd.DataFrame, cases: Mapping[str, Any], matrix: pd.D
         sources, " | "-separated; "no qualitative evidence mapped" if none), ``coded_values``
         (codes of the referenced dimensions), ``evidence_refs`` (pointers such as
         ``LAGCOM.finance[Appendix 2]`` or ``finding:F-5.1-pecking-order``), ``rationale``,
-        ``fit`` ("converge", "diverge", "complement", "n/a") and ``fit_reason`` (the rule
-        condition that decided).
+        ``fit`` ("converge", "diverge", "complement", "n/a"), ``fit_reason`` (the rule
+        condition that decided) and ``meta_inference`` (:func:`meta_inference`).
     """
     _check_config(integration_cfg)
     missing = [c for c in VERDICT_COLUMNS if c not in verdicts.columns]
@@ -276,7 +276,56 @@ def joint_display(verdicts: pd.DataFrame, cases: Mapping[str, Any], matrix: pd.D
             "rationale": " ".join(str(spec.get("rationale", "")).split()),
             "fit": fit, "fit_reason": reason,
         })
+    for r in rows:
+        r["meta_inference"] = meta_inference(r)
     return pd.DataFrame(rows, columns=DISPLAY_COLUMNS)
+
+
+def meta_inference(row: Mapping[str, Any]) -> str:
+    """The meta-inference of one joint-display row: what the two arms say together.
+
+    Derived from the row's fit, verdicts and directions (never typed by hand): converge -> the
+    arms agree and the cases explain the mechanism; diverge -> which arm says what, and where
+    to look; complement -> each arm covers a part the other does not; n/a -> nothing to
+    integrate.
+
+    Examples
+    --------
+    >>> meta_inference({"row_type": "hypothesis", "fit": "diverge", "verdict": "Not supported",
+    ...                 "implied_verdict": "Supported", "implied_direction": "negative",
+    ...                 "direction_observed": "negative", "study_verdict": "Supported"})[:60]
+    'Divergence: the panel does not support the hypothesis while '
+    """
+    fit = str(row.get("fit") or "")
+    verdict = str(row.get("verdict") or "")
+    observed = str(row.get("direction_observed") or "") or "no"
+    implied = str(row.get("implied_direction") or "")
+    if row.get("row_type") == "theme":
+        if fit == "converge":
+            return "The linked hypotheses converge with the cases: the theme explains them."
+        if fit == "diverge":
+            return ("At least one linked hypothesis diverges from the cases: the theme's "
+                    "mechanism is not visible in the panel.")
+        if not str(row.get("verdict") or ""):
+            return ("Qualitative only: the cases add a resource the quantitative arm does not "
+                    "measure.")
+        return "The cases add context the linked tests cannot show on their own."
+    if fit == "converge":
+        return (f"Convergence: the panel and the cases agree ({verdict.lower()}, {observed} "
+                "direction); the cases explain how the difference arises.")
+    if fit == "diverge":
+        said = "supports" if verdict == "Supported" else "does not support"
+        imp = str(row.get("implied_verdict") or "")
+        return (f"Divergence: the panel {said} the hypothesis while the cases imply "
+                + ("support" if imp == "Supported" else "no support" if imp else "otherwise")
+                + (f" ({implied} direction)" if implied and implied != "none" else "")
+                + f"; the observed direction is {observed}. Look at power and the sample "
+                "before reading the divergence as substantive.")
+    if fit == "complement":
+        return (f"Complementarity: the panel's result ({verdict.lower() or 'no verdict'}, "
+                f"{observed} direction) and the cases describe different aspects; read them "
+                "together.")
+    return "Nothing to integrate: no qualitative evidence is mapped to this result."
 
 
 def run_integration(*, verdicts_path: str, cases_path: str, frame_path: str, config_path: str,

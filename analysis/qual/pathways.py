@@ -634,7 +634,7 @@ def pathway_crosstab(classified: pd.DataFrame, row: str = "pathway",
     return crosstab(data, row, col, row_order=row_order, col_order=col_order)
 
 
-def plot_pathway_mix(mix: pd.DataFrame, path: str | Path) -> str:
+def plot_pathway_mix(mix: pd.DataFrame, path: str | Path, *, synthetic: bool = False) -> str:
     """Bar chart of pathway shares by size group (one panel per country if present).
 
     The PNG is deterministic: fixed size and dpi, ``svg.hashsalt`` set, no software or date
@@ -646,6 +646,9 @@ def plot_pathway_mix(mix: pd.DataFrame, path: str | Path) -> str:
         Output of :func:`pathway_mix` with ``size_group`` in ``by`` (optionally ``country``).
     path : str or Path
         Where to write the PNG.
+    synthetic : bool
+        The firms come from synthetic panels: the figure is marked SYNTHETIC DATA in its
+        lower-left corner (as every figure of the render stage) and the caption says so.
 
     Returns
     -------
@@ -684,6 +687,9 @@ def plot_pathway_mix(mix: pd.DataFrame, path: str | Path) -> str:
             grid.legend.set_title("Pathway")
         grid.figure.suptitle(f"Internationalization pathway by size group (n = {n_firms} firms)")
         grid.figure.subplots_adjust(top=0.85 if not facet else 0.9)
+        if synthetic:
+            grid.figure.text(0.005, 0.005, "SYNTHETIC DATA", ha="left", va="bottom",
+                             fontsize=8, color="#b00020", fontweight="bold")
         grid.figure.savefig(path, dpi=150, metadata={"Software": None})
         plt.close(grid.figure)
     where = " and country (one panel per country)" if facet else ""
@@ -722,13 +728,15 @@ def run_pathways(*, panel_path: str, config_path: str, out_classified: str, out_
     write_csv(classified, out_classified)
     write_csv(mix, out_mix)
     write_csv(pathway_crosstab(classified), out_crosstab)
-    caption = plot_pathway_mix(by_group, out_figure)
+    synthetic = bool("synthetic" in panel and panel["synthetic"].any())
+    caption = plot_pathway_mix(by_group, out_figure, synthetic=synthetic)
     if unavailable:
         caption += (f" Not available in this panel: {', '.join(unavailable)}"
                     + (" (first export taken from the first positive export share)"
                        if "first_export_year" in unavailable else "") + ".")
-    if "synthetic" in panel and panel["synthetic"].any():
-        caption += " Synthetic data."
+    if synthetic:
+        caption = ("Synthetic data: generated with the study's design, not the study's "
+                   "microdata. " + caption)
     Path(out_figure).with_suffix(".caption.txt").write_text(caption + "\n", encoding="utf-8")
     log.info("pathways: %s", classified["pathway"].value_counts().sort_index().to_dict())
     return caption

@@ -104,7 +104,7 @@ def believe_section(indir: str | Path, figdir: str | Path, specs: dict[str, Any]
     def read(name: str) -> pd.DataFrame:
         return pd.read_csv(indir / name, keep_default_na=False, na_values=[""])
 
-    summary = read("summary.csv")
+    summary = read("details.csv")
     synthetic = bool(summary["synthetic"].astype(str).eq("True").any())
     rule = summary["rule"].iloc[0] if len(summary) else specs["default_rule"]
     parts = []
@@ -121,10 +121,10 @@ def believe_section(indir: str | Path, figdir: str | Path, specs: dict[str, Any]
     rows = []
     for r in summary.itertuples(index=False):
         rows.append([r.hypothesis, r.study_verdict, r.verdict or "n/a", _pct(r.power),
-                     _pct(r.false_support_generator), _pct(r.false_support_panel),
+                     _pct(r.false_support_rate), _pct(r.false_support_panel),
                      format_num(r.mde_factor, 2, na="beyond the grid"),
                      _pct(r.spec_curve_support), format_p(r.spec_curve_joint_p, na="n/a"),
-                     _pct(r.p_reproduce_verdict)])
+                     _pct(r.p_reproduce_study)])
     parts.append(_table(
         ["hypothesis", "study", f"this run ({rule})", "power (57 vs 57)",
          "false support, generator null", "false support, permuted panel",

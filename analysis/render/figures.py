@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 HASHSALT = "sme-intl"
-DPI = 150
+DPI = 110  # 825 px across a 7.5 in figure: sharp at the report's width, smaller files
 #: Formats written by default: PNG (the report embeds it). SVG and PDF on request: each format
 #: is a full redraw of the figure, the largest part of the rendering time.
 FORMATS: tuple[str, ...] = ("png",)
@@ -600,7 +600,10 @@ def _effect_rows(results: pd.DataFrame, hypothesis: str) -> pd.DataFrame:
             label = eff.label if statistic == eff.statistic else entry.label_of(statistic)
         year = pd.to_numeric(pd.Series([key[5]], dtype=object), errors="coerce").iloc[0]
         year = None if pd.isna(year) else int(year)
+        first = rows.iloc[0]
         out.append({"sample": key[0], "spec_id": key[1], "stratum_var": key[2],
+                    **{c: str(first.get(c, "")) for c in ("outcome", "group_var", "group1",
+                                                          "group2")},
                     "stratum": "" if pd.isna(key[3]) else str(key[3]), "scope": key[4],
                     "year": year, "test": test, "statistic": statistic, "label": label,
                     "scale": eff.scale if eff else "", "axis": eff.axis if eff else "",
@@ -631,7 +634,7 @@ def _forest_axis_keys(df: pd.DataFrame) -> list[tuple[str, str, float]]:
 
 def _forest_axes(plt: Any, n_rows: int, keys: list[tuple[str, str, float]],
                  ) -> tuple[Any, dict[tuple[str, str, float], Any]]:
-    height = max(2.5, 0.2 * n_rows + 1.4)
+    height = max(2.5, 0.17 * n_rows + 1.5)
     fig, axes = plt.subplots(1, len(keys), figsize=(WIDTH + 1.0, height), sharey=True,
                              squeeze=False)
     return fig, dict(zip(keys, axes[0], strict=True))
@@ -654,6 +657,7 @@ def _draw_forest(axes: dict[tuple[str, str, float], Any], df: pd.DataFrame, ypos
             if finite.size:
                 lo_lim = max(min(lo_lim, float(finite.min()) / 1.5), 1e-3)
                 hi_lim = min(max(hi_lim, float(finite.max()) * 1.5), 1e3)
+            _log_ticks(ax, lo_lim, hi_lim)
         else:
             ax.axvline(null, color="grey", lw=0.8, ls="--")
             ax.set_xlabel(title)
@@ -681,6 +685,66 @@ def _draw_forest(axes: dict[tuple[str, str, float], Any], df: pd.DataFrame, ypos
             ax.plot([v], [y], marker=marker, color=color, ms=4)
 
 
+def _log_ticks(ax: Any, lo: float, hi: float) -> None:
+    """Ticks of a log axis a reader can read: 1-2-5 steps per decade (1, 2, 5 only when the
+    axis spans more than two decades), printed as plain numbers (0.2, 0.5, 1, 2, 5)."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    span = math.log10(hi / lo)
+    subs = (1.0, 2.0, 5.0) if span <= 2.5 else (1.0,)
+    step = 1 if span <= 4 else math.ceil(span / 4)  # at most about five decades labelled
+    ticks = [m * 10.0 ** e for e in range(math.floor(math.log10(lo)) - 1,
+                                          math.ceil(math.log10(hi)) + 1)
+             for m in subs if lo <= m * 10.0 ** e <= hi and e % step == 0]
+    if not ticks:
+        ticks = [1.0] if lo <= 1.0 <= hi else [lo]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([format_num(t, None) for t in ticks])
+
+
+def _sides(ax: Any, df: pd.DataFrame, scale: str, null: float) -> None:
+    """Above the axis, which side means what: right of the no-effect line the outcome is
+    larger (or more likely) in group 1 (the direction is group 1 minus group 2), left in
+    group 2; the groups are named when every row compares the same two. The two notes sit on
+    two lines so that they never overlap, however narrow the axis."""
+    pairs = list(dict.fromkeys(zip(df["group1"], df["group2"], strict=True)))
+    g1, g2 = pairs[0] if len(pairs) == 1 else ("group 1", "group 2")
+    kw = {"xycoords": "axes fraction", "textcoords": "offset points", "fontsize": 6.5,
+          "color": "#333333", "va": "bottom", "annotation_clip": False}
+    ax.annotate(f"{g1} higher →", xy=(1.0, 1.0), xytext=(0, 10), ha="right", **kw)
+    ax.annotate(f"← {g2} higher", xy=(0.0, 1.0), xytext=(0, 2), ha="left", **kw)
+
+
+def _wrap_xlabels(axes: Mapping[Any, Any]) -> None:
+    """Axis titles of side-by-side axes wrapped so that they do not run into each other."""
+    import textwrap
+
+    if len(axes) > 1:
+        for ax in axes.values():
+            ax.set_xlabel(textwrap.fill(ax.get_xlabel(), 28))
+
+
+def _forest_label(r: Any, var_labels: Mapping[str, str], *, groups: bool,
+                  with_when: bool = True, stratum_name: bool = True) -> str:
+    """A forest row's name for a reader: outcome (and groups when they vary), stratum, year."""
+    text = var_labels.get(r.outcome, r.outcome)
+    if groups:
+        text += f" ({r.group1} vs {r.group2})"
+    if r.stratum:
+        text += (f", {var_labels.get(r.stratum_var, r.stratum_var)} {r.stratum}"
+                 if stratum_name else f" · {r.stratum}")
+    if with_when:
+        text += " · " + ("pooled" if r.scope == "pooled" else f"{int(r.year)}")
+    return text
+
+
+def _one_stratum_var(df: pd.DataFrame) -> str:
+    """The stratum variable when every stratified row has the same one ("" otherwise)."""
+    names = set(df.loc[df["stratum"] != "", "stratum_var"]) if not df.empty else set()
+    return names.pop() if len(names) == 1 else ""
+
+
 def _forest_what(df: pd.DataFrame) -> str:
     """What each axis of a forest plot shows, from the registry entries of the tests drawn."""
     if df.empty:
@@ -697,26 +761,37 @@ def _forest_what(df: pd.DataFrame) -> str:
 
 
 def forest_figure(results: pd.DataFrame, hypothesis: str, *,
-                  title: str | None = None) -> tuple[Any, str]:
+                  title: str | None = None,
+                  var_labels: Mapping[str, str] | None = None) -> tuple[Any, str]:
     """Effect sizes with 95% CIs of one hypothesis, one row per spec x stratum x year/pooled.
 
     What each comparison draws comes from its test's registry entry (``forest``: statistic
     and fallbacks, scale, no-effect value, axis title, printed name): one axis per distinct
-    (scale, axis title), log axes (e.g. odds ratios, Exp(B)) first. Not-estimable comparisons
-    are rows labelled "not estimable"; pooled rows are diamonds.
+    (scale, axis title), log axes (e.g. odds ratios, Exp(B)) first, with 1-2-5 ticks printed
+    as plain numbers. Rows are named by the outcome's label (``var_labels``), stratum and
+    year; under each axis, which side means a larger value in which group. Not-estimable
+    comparisons are rows labelled "not estimable"; pooled rows are diamonds.
     """
     df = _effect_rows(results, hypothesis)
     synthetic = _synthetic(results)
+    vl = dict(var_labels or {})
     with _style() as plt:
         fig, axes = _forest_axes(plt, len(df), _forest_axis_keys(df))
         ypos = np.arange(len(df))[::-1].astype(float)
         colors = [PALETTE[int(o) % len(PALETTE)] for o in df.get("_o", [])]
         if not df.empty:
             _draw_forest(axes, df, ypos, colors)
-        labels = [f"{r.spec_id}" + (f" [{r.stratum}]" if r.stratum else "") + " "
-                  + ("pooled" if r.scope == "pooled" else f"{int(r.year)}")
+            for (scale, _, null), ax in axes.items():
+                _sides(ax, df, scale, null)
+        _wrap_xlabels(axes)
+        several = not df.empty and df[["group1", "group2"]].drop_duplicates().shape[0] > 1
+        within = _one_stratum_var(df)
+        labels = [_forest_label(r, vl, groups=several, stratum_name=not within)
                   + (f" ({r.label})" if r.status == "ok" and r.label else "")
                   for r in df.itertuples()]
+        if len(set(labels)) < len(labels):  # two specs of one outcome: name their tests
+            labels = [f"{lab} ({r.test})" for lab, r in zip(labels, df.itertuples(),
+                                                             strict=True)]
         first = next(iter(axes.values()))
         first.set_yticks(ypos, labels)
         first.set_ylim(-0.8, len(df) - 0.2)
@@ -724,23 +799,27 @@ def forest_figure(results: pd.DataFrame, hypothesis: str, *,
                             plt.Line2D([], [], marker="D", ls="", color="black",
                                        label="pooled over years")],
                    loc="upper right", frameon=False, fontsize=7, ncol=2)
-        fig.suptitle(title or f"{hypothesis}: effect sizes with 95% CIs by year and pooled")
+        fig.suptitle(title or f"{hypothesis}: effect sizes with 95% CIs by year and pooled"
+                     + (f"\nwithin each level of {_lc(vl.get(within, within))}" if within
+                        else ""), x=0.01, ha="left")
+        fig.subplots_adjust(top=0.9)
         _mark(fig, synthetic)
         fig.tight_layout()
     n_ne = int((df["status"] != "ok").sum()) if not df.empty else 0
     what = _forest_what(df)
     caption = ((SYNTHETIC_CAPTION if synthetic else "")
                + f"Effect sizes of {hypothesis} with 95% confidence intervals, one row per "
-               "test spec, stratum and year (circles) and the pooled scope over years "
-               "(diamonds)" + (f"; {what}" if what else "") + ". A row without a confidence "
-               "interval in the results is a point; values beyond the axis are drawn at its "
-               "edge."
+               "outcome, stratum and year (circles) and the pooled scope over years "
+               "(diamonds)" + (f"; {what}" if what else "") + ". Right of the dashed line the "
+               "outcome is larger (or more likely) in the first group, left in the second. A "
+               "row without a confidence interval in the results is a point; values beyond "
+               "the axis are drawn at its edge."
                + (f" {n_ne} comparison(s) not estimable, labelled as such." if n_ne else ""))
     return fig, caption
 
 
 def forest_samples_figure(results_by_sample: Mapping[str, pd.DataFrame], hypothesis: str,
-                          ) -> tuple[Any, str]:
+                          var_labels: Mapping[str, str] | None = None) -> tuple[Any, str]:
     """Pooled-scope effect sizes of one hypothesis across samples (countries), with 95% CIs.
 
     One row per spec x stratum x sample (colour = sample); axes as in :func:`forest_figure`.
@@ -759,8 +838,14 @@ def forest_samples_figure(results_by_sample: Mapping[str, pd.DataFrame], hypothe
                   for s in df.get("sample", [])]
         if not df.empty:
             _draw_forest(axes, df, ypos, colors)
-        labels = [f"{r.spec_id}" + (f" [{r.stratum}]" if r.stratum else "") + f" {r.sample}"
+        vl = dict(var_labels or {})
+        several = not df.empty and df[["group1", "group2"]].drop_duplicates().shape[0] > 1
+        labels = [_forest_label(r, vl, groups=several, with_when=False) + f" · {r.sample}"
                   for r in df.itertuples()]
+        if not df.empty:
+            for (scale, _, null), ax in axes.items():
+                _sides(ax, df, scale, null)
+        _wrap_xlabels(axes)
         first = next(iter(axes.values()))
         first.set_yticks(ypos, labels)
         first.set_ylim(-0.8, len(df) - 0.2)
@@ -973,13 +1058,17 @@ def render_figures(
             if v in pan.columns and not pan[v].isna().all():
                 emit(f"qq_{v}", "Normality", qq_figure, pan, v, "size_group", normality=norm,
                      codebook=codebook)
+    var_labels = {str(v): _label(str(v), codebook, unit=False)
+                  for c in ("outcome", "group_var", "stratum_var") if c in res
+                  for v in res[c].unique() if str(v)}
     for h in dict.fromkeys(res["hypothesis"].tolist()):
-        emit(f"forest_{h}", section(h), forest_figure, res, h)
+        emit(f"forest_{h}", section(h), forest_figure, res, h, var_labels=var_labels)
     if samples is not None and len(samples) > 1:
         frames = {k: _normalize(_read(v, "results")) for k, v in samples.items()}
         hyps = dict.fromkeys(h for f in frames.values() for h in f["hypothesis"].tolist())
         for h in hyps:
-            emit(f"forest_{h}_samples", "Across samples", forest_samples_figure, frames, h)
+            emit(f"forest_{h}_samples", "Across samples", forest_samples_figure, frames, h,
+                 var_labels=var_labels)
 
     written: list[tuple[Path, str]] = []
     entries: list[dict[str, Any]] = []

@@ -20,8 +20,18 @@ def _missing(x: Any) -> bool:
         return False
 
 
-def format_p(p: Any, lower_bound: float | None = None, *, na: str = "") -> str:
+#: Significance levels a printed p must never appear to cross: a p of 0.0495 printed ".050"
+#: would read as not significant at .05 beside a verdict that says it is.
+P_THRESHOLDS: tuple[float, ...] = (0.01, 0.05, 0.10)
+
+
+def format_p(p: Any, lower_bound: float | None = None, *, na: str = "",
+             alpha: float | None = None) -> str:
     """A p-value as a journal prints it (APA): three decimals, no leading zero.
+
+    When rounding to three decimals would put p on the other side of a conventional
+    significance level (:data:`P_THRESHOLDS`, and ``alpha`` when given), more decimals are
+    printed until it does not: 0.0495 prints ``.0495``, not ``.050``.
 
     Parameters
     ----------
@@ -46,6 +56,8 @@ def format_p(p: Any, lower_bound: float | None = None, *, na: str = "") -> str:
     ('< .001', '.001', '.049', '1.000')
     >>> format_p(0.35, lower_bound=0.2)
     '.200*'
+    >>> format_p(0.0495), format_p(0.04999), format_p(0.0501), format_p(0.00996)
+    ('.0495', '.04999', '.050', '.00996')
     """
     if lower_bound is not None:
         return format_p(lower_bound) + "*"
@@ -54,7 +66,11 @@ def format_p(p: Any, lower_bound: float | None = None, *, na: str = "") -> str:
     p = float(p)
     if p < 0.001:
         return "< .001"
-    text = _round_half_up(p, 3)
+    levels = (*P_THRESHOLDS, alpha) if alpha is not None else P_THRESHOLDS
+    for digits in range(3, 9):
+        text = _round_half_up(p, digits)
+        if all((p < t) == (float(text) < t) for t in levels):
+            break
     return text[1:] if text.startswith("0.") else text
 
 

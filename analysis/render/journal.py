@@ -86,10 +86,12 @@ def summary_table(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05
                 "effect", "effect_ci_low", "effect_ci_high", "expected_direction",
                 "observed_direction", "direction_as_expected", "significant", "status",
                 "reason"]
-    disp_cols = ["Year", "Test", "Why this test", "n (group 1 / 2)", "Statistic", "df", "p",
+    disp_cols = ["Year", "Test", "n (group 1 / 2)", "Statistic", "df", "p",
                  "p (Holm)", "p (BH)", "Effect [95% CI]", "Direction (observed / expected)",
                  "Status"]
     raw_rows, disp_rows, panels = [], [], []
+    # why each test was used: once under its panel, not repeated on every row
+    panel_notes: dict[str, list[str]] = {}
     for ctx, rows in _comparisons(res):
         t = _test_row(rows)
         e = _role_row(rows, "effect")
@@ -131,26 +133,117 @@ def summary_table(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05
                   else "not significant") \
             if ok else f"not estimable: {reason}"
         disp_rows.append([
-            _row_when(ctx), ctx["test"], ctx["test_reason"],
+            _row_when(ctx), ctx["test"],
             f"{_int(ctx['n_group1'])} / {_int(ctx['n_group2'])}", stat,
             format_num(_val(t, "df"), 0) if not _missing(_val(t, "df")) and float(
                 _val(t, "df")).is_integer() else format_num(_val(t, "df"), 2),
-            format_p(p), format_p(_val(t, "p_holm")), format_p(_val(t, "p_bh")), eff,
-            direction, status])
-        panels.append(f"{_spec_label(ctx)} [{ctx['verdict_role']}]")
+            format_p(p, alpha=alpha), format_p(_val(t, "p_holm"), alpha=alpha),
+            format_p(_val(t, "p_bh"), alpha=alpha), eff, direction, status])
+        panel = f"{_spec_label(ctx)} [{ctx['verdict_role']}]"
+        panels.append(panel)
+        why = f"{ctx['test']}: {ctx['test_reason']}" if ctx["test_reason"] else ""
+        if why and why not in panel_notes.setdefault(panel, []):
+            panel_notes[panel].append(why)
     notes = [
         "One row per comparison (test spec x stratum x year, and the pooled scope). Statistic: "
-        "the row whose p decides significance (the 'Why this test' column notes when a row "
-        "other than the test's usual one decides); effect: the test's effect size; direction: "
-        "the sign of the test's direction statistic, group 1 minus group 2. "
+        "the row whose p decides significance (the note under each block says why its test "
+        "was used, and when a row other than the test's usual one decides); effect: the "
+        "test's effect size; direction: the sign of the test's direction statistic, group 1 "
+        "minus group 2. "
         + _tests_note(_entries_used(res["test"])),
         "p (Holm): Holm-adjusted within the hypothesis and scope; p (BH): Benjamini-Hochberg-"
         "adjusted across all tests of the sample and scope. " + P_NOTE,
         _source("rows with role = test and role = effect"),
     ]
-    return _finish(f"{hypothesis}_summary", _title(hypothesis, "Summary of comparisons", labels),
-                   raw_rows, raw_cols, disp_rows, disp_cols, notes=notes, panels=panels,
+    return _finish(f"{hypothesis}_summary",
+                   _title(hypothesis, "Summary of comparisons", labels), raw_rows, raw_cols,
+                   disp_rows, disp_cols, notes=notes, panels=panels, panel_notes=panel_notes,
                    synthetic=_synthetic(res), section=_section(hypothesis, labels))
+
+
+#: Sign of an observed direction, as the overview prints it.
+_SIGN = {"positive": "+", "negative": "−"}
+
+
+def overview_table(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05,
+                   labels: Mapping[str, str] | None = None,
+                   variable_labels: Mapping[str, str] | None = None) -> Table:
+    """One hypothesis at a glance: one row per test spec x stratum, p by year and pooled.
+
+    Columns: the comparison (outcome by group, stratum), its test, p in each year and pooled
+    (``*`` below alpha), the sign of the observed direction in each year beside the expected
+    one, and the pooled effect with its 95% CI. The full statistics of every comparison are in
+    ``{H}_summary``. Not-estimable comparisons print "n.e.".
+    """
+    res = results[results["hypothesis"] == hypothesis]
+    vl = dict(variable_labels or {})
+    years = sorted({int(y) for y in res["year"].dropna().tolist()}) if len(res) else []
+    units: dict[tuple[str, str], dict[str, Any]] = {}
+    for ctx, rows in _comparisons(res):
+        key = (str(ctx["spec_id"]), str(ctx.get("stratum") or ""))
+        u = units.setdefault(key, {"ctx": ctx, "p": {}, "dir": {}, "effect": "",
+                                   "raw": {}, "tests": []})
+        t = _test_row(rows)
+        ok = t is not None and t["status"] == "ok"
+        when = "pooled" if ctx["scope"] == "pooled" else int(ctx["year"])
+        p = _val(t, "p") if ok else math.nan
+        u["p"][when] = (format_p(p, alpha=alpha) + (" *" if p < alpha else "")) if ok \
+            else "n.e."
+        u["raw"][f"p_{when}"] = p
+        if str(ctx["test"]) not in u["tests"]:
+            u["tests"].append(str(ctx["test"]))
+        if when != "pooled":
+            u["dir"][when] = _SIGN.get(str(ctx["observed_direction"]), "0") if ok else "·"
+            continue
+        e = _role_row(rows, "effect")
+        if e is not None and e["status"] == "ok":
+            u["effect"] = f"{_stat_label(ctx['test'], e['statistic'])} {format_num(e['value'], 2)}"
+            if not _missing(e["ci_low"]) and not _missing(e["ci_high"]):
+                u["effect"] += f" [{format_num(e['ci_low'], 2)}, {format_num(e['ci_high'], 2)}]"
+            u["raw"] |= {"effect_statistic": e["statistic"], "effect": _val(e),
+                         "effect_ci_low": _val(e, "ci_low"), "effect_ci_high": _val(e, "ci_high")}
+        elif e is not None:
+            u["effect"] = "n.e."
+    raw_rows, disp_rows = [], []
+    for (spec, stratum), u in units.items():
+        ctx = u["ctx"]
+        what = (f"{vl.get(str(ctx['outcome']), ctx['outcome'])} by "
+                f"{vl.get(str(ctx['group_var']), ctx['group_var'])} ({ctx['group1']} vs "
+                f"{ctx['group2']})")
+        if stratum:
+            what += f"; {vl.get(str(ctx['stratum_var']), ctx['stratum_var'])} = {stratum}"
+        if ctx.get("verdict_role") and ctx["verdict_role"] != "primary":
+            what += f" ({ctx['verdict_role']})"
+        expected = _SIGN.get(str(ctx["expected_direction"]), "any")
+        raw_rows.append({"hypothesis": hypothesis, "spec_id": spec, "stratum_var":
+                         ctx.get("stratum_var", ""), "stratum": stratum,
+                         "verdict_role": ctx.get("verdict_role", ""),
+                         "test": "; ".join(u["tests"]),
+                         "expected_direction": ctx["expected_direction"],
+                         **{f"p_{y}": u["raw"].get(f"p_{y}", math.nan) for y in years},
+                         "p_pooled": u["raw"].get("p_pooled", math.nan),
+                         "effect_statistic": u["raw"].get("effect_statistic", ""),
+                         "effect": u["raw"].get("effect", math.nan),
+                         "effect_ci_low": u["raw"].get("effect_ci_low", math.nan),
+                         "effect_ci_high": u["raw"].get("effect_ci_high", math.nan)})
+        disp_rows.append([what, " / ".join(u["tests"]),
+                          *[u["p"].get(y, "–") for y in years], u["p"].get("pooled", "–"),
+                          " ".join(u["dir"].get(y, "·") for y in years) + f" ({expected})",
+                          u["effect"] or "–"])
+    disp_cols = ["Comparison", "Test", *[f"p {y}" for y in years], "p pooled",
+                 "Direction by year (expected)", "Pooled effect [95% CI]"]
+    raw_cols = ["hypothesis", "spec_id", "stratum_var", "stratum", "verdict_role", "test",
+                "expected_direction", *[f"p_{y}" for y in years], "p_pooled",
+                "effect_statistic", "effect", "effect_ci_low", "effect_ci_high"]
+    notes = [f"* p < {format_num(alpha, None)}. Direction: sign of group 1 minus group 2 in "
+             "each year (+ / −; 0 none; · not estimable), the expected sign in brackets. "
+             "n.e.: not estimable. Every statistic of every comparison is in the summary of "
+             "comparisons. " + P_NOTE]
+    return Table(stem=f"{hypothesis}_overview",
+                 title=_title(hypothesis, "Overview: p by year and pooled", labels),
+                 raw=pd.DataFrame(raw_rows, columns=raw_cols),
+                 display=pd.DataFrame(disp_rows, columns=disp_cols), notes=notes,
+                 synthetic=_synthetic(res), section=_section(hypothesis, labels))
 
 
 # =========================================================================== normality
@@ -277,23 +370,68 @@ def test_choice_table(results: pd.DataFrame) -> Table:
 
 
 # =========================================================================== Table 2
-def verdict_table(verdicts: pd.DataFrame, *, default_rule: str | None = None) -> Table:
+#: Columns of the optional "how much to believe each verdict" summary
+#: (``results/believe/summary.csv``: one row per hypothesis, optionally per ``sample``; values
+#: are proportions 0-1) that Table 2 prints, with their headers, in this order. Any other
+#: numeric column of that file is printed under its own name after these.
+BELIEVE_COLUMNS: dict[str, str] = {
+    "power": "Power",
+    "false_support_rate": "False support under no effect",
+    "spec_curve_support": "Specifications supporting",
+    "p_reproduce_study": "P(study's Table 2 reproduced)",
+}
+#: Marks of a rule cell: the verdict agrees with the study's Table 2, differs, or there is
+#: nothing to compare (the study reports no verdict, or nothing was estimable).
+AGREE_MARK: dict[str, str] = {"agree": "✓", "differ": "✗", "n/a": ""}
+
+
+def _believe_rows(believe: pd.DataFrame | None, sample: str, hyp: str,
+                  ) -> dict[str, Any]:
+    if believe is None or not len(believe):
+        return {}
+    sel = believe[believe["hypothesis"].astype(str) == hyp]
+    if "sample" in sel:
+        sel = sel[sel["sample"].astype(str) == sample]
+    if sel.empty:
+        return {}
+    return {c: sel.iloc[0][c] for c in _believe_cols(believe)}
+
+
+def _believe_cols(believe: pd.DataFrame | None) -> list[str]:
+    if believe is None:
+        return []
+    known = [c for c in BELIEVE_COLUMNS if c in believe.columns]
+    other = [c for c in believe.columns if c not in BELIEVE_COLUMNS
+             and c not in ("sample", "hypothesis", "synthetic")
+             and pd.api.types.is_numeric_dtype(believe[c])]
+    return known + other
+
+
+def verdict_table(verdicts: pd.DataFrame, *, default_rule: str | None = None,
+                  believe: pd.DataFrame | None = None) -> Table:
     """"Table 2": the study's verdict beside this run's under every declared rule.
 
-    One row per (sample, hypothesis); per rule the verdict, agree/differ and supported /
-    estimable / total units. Rule order as in verdicts.csv (the config's order); the default
-    rule (first unless given) also contributes the one-line evidence summary.
+    One row per (sample, hypothesis); per rule the verdict, marked ✓ where it agrees with the
+    study's Table 2 and ✗ where it differs (the raw CSV also has supported / estimable / total
+    units and the default rule's one-line evidence summary). Rule order as in verdicts.csv
+    (the config's order); the default rule (first unless given) comes first.
+
+    ``believe`` (optional) is the "how much to believe each verdict" summary
+    (:data:`BELIEVE_COLUMNS`): its columns are appended as percentages when given.
     """
     v = verdicts
     rules = list(dict.fromkeys(v["rule"].tolist()))
     default_rule = default_rule or (rules[0] if rules else "")
+    rules = [r for r in rules if r == default_rule] + [r for r in rules if r != default_rule]
+    bcols = _believe_cols(believe)
     raw_cols = ["sample", "hypothesis", "label", "secondary", "study_verdict"]
     for r in rules:
         raw_cols += [f"verdict_{r}", f"agree_{r}", f"units_supported_{r}",
                      f"units_estimable_{r}", f"units_total_{r}"]
-    raw_cols += ["direction_observed", "summary"]
-    disp_cols = ["Hypothesis", "Study (Table 2)", *[f"Rule: {r}" for r in rules],
-                 "Direction observed", f"Evidence ({default_rule} rule)"]
+    raw_cols += ["direction_observed", "summary", *bcols]
+    disp_cols = ["Hypothesis", "Study (Table 2)",
+                 *[f"{r} (default rule)" if r == default_rule else r for r in rules],
+                 "Direction observed", *[BELIEVE_COLUMNS.get(c, c) for c in bcols]]
     raw_rows, disp_rows = [], []
     keys = list(dict.fromkeys(zip(v["sample"], v["hypothesis"], strict=True)))
     for sample, hyp in keys:
@@ -318,19 +456,29 @@ def verdict_table(verdicts: pd.DataFrame, *, default_rule: str | None = None) ->
                     f"units_supported_{r}": x["units_supported"],
                     f"units_estimable_{r}": x["units_estimable"],
                     f"units_total_{r}": x["units_total"]}
-            cells.append(f"{x['verdict']} ({x['agree']}; {_int(x['units_supported'])}/"
-                         f"{_int(x['units_estimable'])}/{_int(x['units_total'])})")
+            mark = AGREE_MARK.get(str(x["agree"]), "")
+            cells.append(f"{x['verdict']} {mark}".strip())
             if r == default_rule:
                 summary = x["summary"]
+        b = _believe_rows(believe, sample, hyp)
         rec |= {"direction_observed": direction, "summary": summary}
+        rec |= {c: b.get(c, math.nan) for c in bcols}
         raw_rows.append(rec)
-        disp_rows.append(cells + [direction, summary])
+        disp_rows.append(cells + [direction or "–"]
+                         + [_pct(100 * float(b[c]), 0) if c in b and not _missing(b[c])
+                            else "–" for c in bcols])
     descr = list(dict.fromkeys(zip(v["rule"], v["rule_description"], strict=True)))
-    notes = ["Each rule cell: this run's verdict (agree / differ with the study's Table 2; n/a "
-             "when the study reports no verdict or nothing was estimable; units supported / "
-             "estimable / total, a unit being one primary test spec x stratum).",
-             *[f"Rule {r}{' (default)' if r == default_rule else ''}: {d}." for r, d in descr],
-             "Source: verdicts.csv."]
+    descr.sort(key=lambda d: d[0] != default_rule)
+    notes = ["✓ this run's verdict agrees with the study's Table 2; ✗ it differs; no mark: the "
+             "study reports no verdict or nothing was estimable. The units behind each verdict "
+             "(primary test spec x stratum: supported / estimable / total) and the default "
+             "rule's evidence are in the CSV and under each hypothesis.",
+             *[f"Rule {r}{' (default)' if r == default_rule else ''}: {d}." for r, d in descr]]
+    if bcols:
+        notes.append("How much to believe each verdict (simulation, results/believe/"
+                     "summary.csv): " + "; ".join(BELIEVE_COLUMNS.get(c, c) for c in bcols)
+                     + ".")
+    notes.append("Source: verdicts.csv.")
     raw = pd.DataFrame(raw_rows, columns=raw_cols)
     for r in rules:
         for c in ("units_supported", "units_estimable", "units_total"):
@@ -338,7 +486,7 @@ def verdict_table(verdicts: pd.DataFrame, *, default_rule: str | None = None) ->
     return Table(stem="table2_verdicts",
                  title="Table 2. Hypotheses: the study's verdict and this replication's",
                  raw=raw, display=pd.DataFrame(disp_rows, columns=disp_cols), notes=notes,
-                 synthetic=False, section="Verdicts")
+                 synthetic=False, section="Verdicts", journal=True)
 
 
 # =========================================================================== Table 1
@@ -430,7 +578,8 @@ def sample_table(panel: pd.DataFrame) -> Table:
     return Table(stem="table1_sample", title="Table 1a. Sample: firms and firm-years",
                  raw=pd.DataFrame(raw_rows, columns=raw_cols),
                  display=pd.DataFrame(disp_rows, columns=disp_cols), notes=notes,
-                 header_groups=hg, synthetic=_synthetic(panel), section="Sample")
+                 header_groups=hg, synthetic=_synthetic(panel), section="Sample",
+                 journal=True)
 
 
 def descriptives_table(panel: pd.DataFrame, codebook: Mapping[str, Any] | None = None) -> Table:
@@ -480,6 +629,142 @@ def descriptives_table(panel: pd.DataFrame, codebook: Mapping[str, Any] | None =
                  title="Table 1b. Descriptive statistics by size group",
                  raw=raw, display=pd.DataFrame(disp_rows, columns=["Variable", *cols]),
                  notes=notes, synthetic=_synthetic(panel), section="Sample")
+
+
+def table1(panel: pd.DataFrame, codebook: Mapping[str, Any] | None = None) -> Table:
+    """Table 1 in the layout of gtsummary's ``tbl_summary`` / tableone: firms by size group.
+
+    One firm per row of the analysed panel, in its first observed year (baseline). Columns:
+    one per size group and Overall, each headed with its N of firms; metric characteristics as
+    median (Q1, Q3), binary ones as "n (%)"; with two groups the standardized mean difference
+    (group 1 minus group 2, :func:`analysis.stats.balance.standardized_difference`) and a
+    p-value (:func:`analysis.stats.balance.balance_p`: Mann-Whitney for metric, Pearson
+    chi-square or Fisher's exact test for binary). Characteristics with missing values get an
+    "Unknown" row. The raw CSV is long (characteristic x group).
+    """
+    from analysis.stats.balance import balance_p, standardized_difference
+
+    metric, binary = _panel_vars(panel, codebook)
+    groups = _groups_of(panel)
+    first = panel.sort_values(["firm_id", "year"], kind="stable").drop_duplicates("firm_id")
+    by = {g: first[first["size_group"].astype(str) == g] for g in groups}
+    by["Overall"] = first
+    cols = [*groups, "Overall"]
+    two = len(groups) == 2
+    raw_cols = ["variable", "label", "kind", "group", "n", "n_missing", "median", "q1", "q3",
+                "n_yes", "percent", "smd", "p", "p_test"]
+    disp_cols = ["Characteristic", *[f"{g}, N = {len(by[g])}" for g in cols]]
+    if two:
+        disp_cols += ["SMD", "p"]
+    raw_rows, disp_rows = [], []
+    tests_used: set[str] = set()
+    for var in [*metric, *binary]:
+        is_bin = var in binary
+        label = variable_label(var, codebook, with_unit=not is_bin)
+        vals = {g: by[g][var] for g in cols}
+        smd, bal = math.nan, {"test": "", "p": math.nan}
+        if two:
+            a, b = (pd.to_numeric(vals[g].astype(float), errors="coerce").to_numpy()
+                    for g in groups)
+            smd = standardized_difference(a, b, binary=is_bin)
+            bal = balance_p(a, b, binary=is_bin)
+            tests_used.add(bal["test"])
+        cells, unknown = [label + (", n (%)" if is_bin else ", median (Q1, Q3)")], ["Unknown"]
+        for g in cols:
+            x = vals[g].dropna()
+            miss = int(vals[g].isna().sum())
+            rec: dict[str, Any] = {"variable": var, "label": variable_label(var, codebook),
+                                   "kind": "binary" if is_bin else "metric", "group": g,
+                                   "n": int(len(x)), "n_missing": miss, "median": math.nan,
+                                   "q1": math.nan, "q3": math.nan, "n_yes": pd.NA,
+                                   "percent": math.nan, "smd": smd, "p": bal["p"],
+                                   "p_test": bal["test"]}
+            if is_bin:
+                yes = int(x.astype(bool).sum())
+                rec |= {"n_yes": yes, "percent": 100 * yes / len(x) if len(x) else math.nan}
+                cells.append(f"{yes} ({format_num(rec['percent'], 0)}%)" if len(x) else "–")
+            else:
+                arr = x.to_numpy(dtype=float)
+                if arr.size:
+                    q1, med, q3 = np.quantile(arr, [0.25, 0.5, 0.75], method="weibull")
+                    rec |= {"median": float(med), "q1": float(q1), "q3": float(q3)}
+                    cells.append(f"{format_num(med, 1)} ({format_num(q1, 1)}, "
+                                 f"{format_num(q3, 1)})")
+                else:
+                    cells.append("–")
+            unknown.append(str(miss))
+            raw_rows.append(rec)
+        if two:
+            cells += [format_num(smd, 2), format_p(bal["p"])]
+            unknown += ["", ""]
+        disp_rows.append(cells)
+        if any(u not in ("0", "") for u in unknown[1:]):
+            disp_rows.append(unknown)
+    raw = pd.DataFrame(raw_rows, columns=raw_cols)
+    raw["n_yes"] = raw["n_yes"].astype("Int64")
+    test_names = {"mann_whitney": "Mann-Whitney (Wilcoxon rank-sum) test",
+                  "chi_square": "Pearson's chi-square test",
+                  "fisher": "Fisher's exact test"}
+    notes = ["Firms in their first observed year. n (%) for binary characteristics; median "
+             "(Q1, Q3) for metric ones (quartiles by SPSS's HAVERAGE definition)."]
+    if two:
+        notes.append(f"SMD: standardized mean difference, {groups[0]} minus {groups[1]}. p: "
+                     + "; ".join(test_names[t] for t in sorted(tests_used) if t in test_names)
+                     + " (Fisher's exact test when an expected count is below 5). " + P_NOTE)
+    notes.append("Source: the analysed panel; labels and units from data/codebook.yaml.")
+    return Table(stem="table1", title="Table 1. Characteristics of the firms by size group",
+                 raw=raw, display=pd.DataFrame(disp_rows, columns=disp_cols), notes=notes,
+                 synthetic=_synthetic(panel), section="Sample", journal=True)
+
+
+#: Characters of one evidence item the joint display prints (the full text is in the CSV).
+EVIDENCE_CHARS = 140
+
+
+def _short(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def joint_display_table(display: pd.DataFrame, *, case_anchor: str = "case_matrix",
+                        synthetic: bool = False, items: int = 2) -> Table:
+    """The joint display as a mixed-methods matrix: hypothesis or theme | quantitative result
+    | qualitative theme with short evidence | fit | meta-inference.
+
+    ``display`` is the integration stage's joint_display.csv (every column stays in the raw
+    CSV). Each row prints the condensed theme (``rationale``) and its first ``items``
+    evidence statements, shortened, with a link to the cross-case matrix (``case_anchor``,
+    the id of that table in the report) for the rest.
+    """
+    d = display.fillna("")
+    rows = []
+    for r in d.to_dict("records"):
+        units = [u.split(";")[0].strip() for u in str(r["quantitative_result"]).split(" | ")]
+        head, _, first = units[0].partition(": ") if units else ("", "", "")
+        quant = head if r["row_type"] == "hypothesis" else str(r["quantitative_result"])
+        if r["row_type"] == "hypothesis" and first:
+            shown = [first, *units[1:items]]
+            quant += ". " + "; ".join(shown) + (f"; +{len(units) - items} more"
+                                               if len(units) > items else "")
+        evidence = [e for e in str(r["qualitative_evidence"]).split(" | ")
+                    if e and e != "no qualitative evidence mapped"]
+        ev = " ".join(f"• {_short(e, EVIDENCE_CHARS)}" for e in evidence[:items])
+        more = len(evidence) - items
+        ev += (f" (+{more} more: [[cross-case matrix|#{case_anchor}]])" if more > 0
+               else f" ([[cross-case matrix|#{case_anchor}]])" if evidence else "")
+        theme = str(r["rationale"]) or ("–" if evidence else "no qualitative evidence mapped")
+        rows.append([f"{r['id']} {r['label']}" if r["row_type"] == "hypothesis"
+                     else str(r["label"]), quant, f"{theme} Evidence: {ev}" if ev else theme,
+                     str(r["fit"]) or "n/a", str(r.get("meta_inference", ""))])
+    cols = ["Hypothesis / theme", "Quantitative result", "Qualitative theme and evidence",
+            "Fit", "Meta-inference"]
+    notes = ["Fit (converge / diverge / complement) by the rule in config/integration.yaml; "
+             "the rule condition that decided, every evidence statement with its source and "
+             "the coded values are in joint_display.csv.",
+             "Meta-inference: what the two arms say together, derived from the fit."]
+    return Table(stem="joint_display", title="Joint display: quantitative results beside the "
+                 "case evidence", raw=display, display=pd.DataFrame(rows, columns=cols),
+                 notes=notes, synthetic=synthetic, section="integration")
 
 
 # =========================================================================== across samples

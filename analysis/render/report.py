@@ -30,16 +30,24 @@ PACKAGES = ["numpy", "pandas", "scipy", "statsmodels", "pingouin", "snakemake", 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.7em}h2{border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:2em}
-h3{margin-top:1.5em}table{border-collapse:collapse;margin:.8em 0;font-size:.86em}
-th,td{border-top:1px solid #ddd;padding:.25em .6em;text-align:right;vertical-align:top}
+h1{font-size:1.6em}h2{border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
+h3{margin-top:1.2em;font-size:1.05em}
+table{border-collapse:collapse;margin:.8em 0;font-size:.84em;max-width:100%}
+th,td{border-top:1px solid #ddd;padding:.25em .5em;text-align:right;vertical-align:top;
+overflow-wrap:break-word}td.num{white-space:nowrap}
+table#table2_verdicts td:not(:first-child){white-space:nowrap}
 th{border-bottom:1px solid #888}td:first-child,th:first-child{text-align:left}
-.banner{background:#fff3cd;border:1px solid #e0b400;padding:.8em 1em;font-weight:600}
+td.txt,th.txt{text-align:left}
+.banner{background:#fff3cd;border:1px solid #e0b400;padding:.6em 1em;font-weight:600}
 .verdict-agree{color:#11602a;font-weight:600}.verdict-differ{color:#a4161a;font-weight:600}
-figure{margin:1em 0}figcaption{font-size:.9em;color:#444;max-width:900px}
+figure{margin:1em 0}figcaption{font-size:.85em;color:#444;max-width:900px}
 img{max-width:100%;height:auto;border:1px solid #eee}
-.note{font-size:.85em;color:#555}code,pre{background:#f6f6f6;font-size:.85em}
-pre{padding:.6em;overflow-x:auto}nav ul{columns:2}
+.note,.sme-notes{font-size:.82em;color:#555}code,pre{background:#f6f6f6;font-size:.85em}
+pre{padding:.6em;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
+nav ol{columns:3;font-size:.9em}
+details{margin:.6em 0;border-left:3px solid #ddd;padding-left:.8em}
+summary{cursor:pointer;color:#0b4f8a;font-weight:600}
+.answer{font-size:1.02em}
 """
 
 
@@ -66,26 +74,48 @@ def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
     return out
 
 
+def _git(args: list[str], cwd: str | Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
+                          timeout=10).stdout.strip()
+
+
+#: What the outputs do not depend on: the rendered outputs themselves, documentation and
+#: tests. Committing them changes neither the code commit the provenance names nor whether the
+#: checkout is dirty (so a rerun of a clean checkout reproduces the committed outputs).
+NOT_CODE: tuple[str, ...] = (
+    ":(exclude)reports", ":(exclude)docs", ":(exclude)tests", ":(exclude).ci",
+    ":(exclude,glob)**/*.md", ":(exclude)CITATION.cff", ":(exclude)LICENSE",
+    ":(exclude).snakemake-workflow-catalog.yml",
+)
+
+
 def git_state(cwd: str | Path = ".") -> dict[str, Any]:
-    """The checked-out commit and whether tracked files other than reports/ differ from it."""
+    """The commit of the code (the last commit that changed anything the outputs depend on,
+    i.e. outside :data:`NOT_CODE`), its date, and whether those files differ from it."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
-                                text=True, check=True, timeout=10).stdout.strip()
-        # the rendered reports themselves are outputs, not inputs: they do not make a run dirty
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                                ".", ":(exclude)reports"],
-                               cwd=cwd, capture_output=True, text=True, check=True,
-                               timeout=10).stdout.strip()
-        return {"commit": commit, "dirty": bool(dirty)}
+        commit = _git(["log", "-1", "--format=%H %ct", "--", ".", *NOT_CODE], cwd)
+        commit, _, when = commit.partition(" ")
+        if not commit:
+            commit, when = _git(["rev-parse", "HEAD"], cwd), ""
+        dirty = _git(["status", "--porcelain", "--untracked-files=no", "--", ".", *NOT_CODE],
+                     cwd)
+        return {"commit": commit, "dirty": bool(dirty),
+                "commit_time": int(when) if when.isdigit() else None}
     except (OSError, subprocess.SubprocessError):
-        return {"commit": "unknown (not a git checkout)", "dirty": None}
+        return {"commit": "unknown (not a git checkout)", "dirty": None, "commit_time": None}
 
 
-def run_date() -> str:
-    """The run date: SOURCE_DATE_EPOCH when set (reproducible builds), else today (UTC)."""
+def run_date(commit_time: int | None = None) -> str:
+    """The date the outputs carry: SOURCE_DATE_EPOCH when set (reproducible builds), else the
+    date of the code commit (so that rerunning a commit reproduces its outputs byte for
+    byte), else today (UTC)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (_dt.datetime.fromtimestamp(int(epoch), _dt.UTC) if epoch
-            else _dt.datetime.now(_dt.UTC))
+    if epoch:
+        when = _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
+    elif commit_time is not None:
+        when = _dt.datetime.fromtimestamp(commit_time, _dt.UTC)
+    else:
+        when = _dt.datetime.now(_dt.UTC)
     return when.strftime("%Y-%m-%d")
 
 
@@ -93,9 +123,10 @@ def provenance(config: dict[str, Any], input_files: Iterable[str | Path],
                synthetic_params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything needed to say exactly what ran: inputs, config, software, seed, commit, date."""
     files = sorted({str(p) for p in input_files})
+    git = git_state()
     return {
-        "date": run_date(),
-        "git": git_state(),
+        "date": run_date(git.pop("commit_time", None)),
+        "git": git,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": package_versions(),
@@ -245,6 +276,20 @@ def frame_html(df: pd.DataFrame, max_rows: int = 200) -> str:
     return shown.to_html(index=False, escape=True, na_rep="", border=0) + note
 
 
+def details(summary: str, inner: str) -> str:
+    """Content behind a closed ``<details>`` element with its ``<summary>`` line."""
+    return f"<details><summary>{html.escape(summary)}</summary>\n{inner}\n</details>"
+
+
+def _item_html(item: dict[str, Any]) -> str:
+    out = f"<h3>{html.escape(item['title'])}</h3>" if item.get("title") else ""
+    if item["kind"] == "table":
+        return out + table_html(item["path"])
+    if item["kind"] == "figure":
+        return out + figure_html(item["path"], item.get("caption", ""))
+    return out + item.get("html", "")
+
+
 def build_report(*, title: str, synthetic: bool, sections: list[dict[str, Any]],
                  provenance_record: dict[str, Any]) -> str:
     """Assemble the HTML report.
@@ -252,8 +297,12 @@ def build_report(*, title: str, synthetic: bool, sections: list[dict[str, Any]],
     Parameters
     ----------
     sections : list of dict
-        ``{"title": str, "html": str (optional), "items": [manifest entries]}``; an item is
-        ``{"kind": "table"|"figure"|"html", "title", "path", "caption"}``.
+        ``{"title": str, "html": str (optional), "items": [...], "more": [...],
+        "more_title": str, "folded": bool}``. ``items`` show; ``more`` go behind one closed
+        ``<details>`` (summary ``more_title``); with ``folded`` the whole body of the section
+        is behind ``<details>`` and only its heading shows. An item is a manifest entry
+        ``{"kind": "table"|"figure"|"html", "title", "path", "caption"}`` (``html`` for
+        ``kind = "html"``).
     """
     esc = html.escape
     body = [f"<h1>{esc(title)}</h1>"]
@@ -266,22 +315,20 @@ def build_report(*, title: str, synthetic: bool, sections: list[dict[str, Any]],
     body.append(f'<p class="note">Run {esc(provenance_record.get("date", ""))}; commit '
                 f'<code>{esc(str(git.get("commit", "")))}</code>'
                 + (" (with uncommitted changes)" if git.get("dirty") else "") + "</p>")
-    body.append("<nav><ul>" + "".join(f'<li><a href="#{_slug(s["title"])}">{esc(s["title"])}'
-                                      "</a></li>" for s in sections) + "</ul></nav>")
+    body.append("<nav><ol>" + "".join(f'<li><a href="#{_slug(s["title"])}">{esc(s["title"])}'
+                                      "</a></li>" for s in sections) + "</ol></nav>")
     for s in sections:
-        body.append(f'<h2 id="{_slug(s["title"])}">{esc(s["title"])}</h2>')
-        if s.get("html"):
-            body.append(s["html"])
-        for item in s.get("items", []):
-            if item.get("title"):
-                body.append(f"<h3>{esc(item['title'])}</h3>")
-            if item["kind"] == "table":
-                body.append(table_html(item["path"]))
-            elif item["kind"] == "figure":
-                body.append(figure_html(item["path"], item.get("caption", "")))
-            else:
-                body.append(item.get("html", ""))
+        body.append(f'<section id="{_slug(s["title"])}"><h2>{esc(s["title"])}</h2>')
+        inner = [s.get("html", "")] + [_item_html(i) for i in s.get("items", [])]
+        more = [_item_html(i) for i in s.get("more", [])]
+        if more:
+            inner.append(details(s.get("more_title") or "More", "\n".join(more)))
+        text = "\n".join(x for x in inner if x)
+        body.append(details(s.get("folded_title") or f"Show {s['title'].lower()}", text)
+                    if s.get("folded") else text)
+        body.append("</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
 
@@ -305,14 +352,14 @@ def write_manifest(entries: list[dict[str, Any]], path: str | Path) -> None:
 QUALITATIVE_TABLES = [
     # (stem, csv key, report section, title, note); the section is the key the report
     # selects the table by
-    ("case_matrix", "matrix_wide", "cases",
-     "Cross-case matrix: coded pathway per firm and dimension",
-     "Codes from config/coding_frame.yaml (a researcher can recode a cell and rerun); "
-     "statements and sources in data/cases/case_firms.yaml."),
     ("case_pathways", "case_pathways", "cases",
      "Derived pathway of each case firm beside section 4.5",
      "Derived by the rule declared in config/coding_frame.yaml; `agrees` compares with the "
      "study's section 4.5."),
+    ("case_matrix", "matrix_wide", "cases",
+     "Cross-case matrix: coded pathway per firm and dimension",
+     "Codes from config/coding_frame.yaml (a researcher can recode a cell and rerun); "
+     "statements and sources in data/cases/case_firms.yaml."),
     ("case_disagreements", "disagreements", "cases", "Where the study disagrees with itself or "
      "with the derived pathway",
      "origin: recorded (from reading the study) or computed (by the rule)."),
@@ -324,9 +371,26 @@ QUALITATIVE_TABLES = [
     ("pathway_crosstab", "pathway_crosstab", "pathways",
      "Pathway by size group: crosstab statistics",
      "analysis.tests.crosstab on one row per firm."),
-    ("joint_display", "joint_display", "integration", "Joint display: quantitative results "
-     "beside the case evidence", "Fit derived by the rule in config/integration.yaml."),
 ]
+
+#: The columns the report shows of a wide qualitative table (all columns stay in its CSV).
+QUALITATIVE_SHOWN: dict[str, list[str]] = {
+    "case_pathways": ["firm", "derived_pathway", "study_4_5_pathway", "agrees",
+                      "unwilling_international", "rule", "study_4_5_qualifier"],
+    "case_disagreements": ["firm", "dimension", "section_a", "statement_a", "section_b",
+                           "statement_b", "kind", "origin"],
+    "case_claims": ["claim", "section", "firm", "text", "appendix", "result"],
+}
+
+#: The rule, script and function that make each kind of output (reports/index.md).
+PROGRAMS: dict[str, tuple[str, str]] = {
+    "tables": ("tables", "workflow/scripts/tables.py -> analysis.render.tables.run_tables"),
+    "figures": ("figures",
+                "workflow/scripts/figures.py -> analysis.render.figures.run_figures"),
+    "report": ("report", "workflow/scripts/report.py -> analysis.render.report.run_report"),
+    "pathways": ("pathways",
+                 "workflow/scripts/pathways.py -> analysis.qual.pathways.run_pathways"),
+}
 
 
 def _entries(manifest: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -343,24 +407,139 @@ def _of_sample(manifest: list[dict[str, Any]], sample: str, what: str) -> list[d
     return [e for e in manifest if e["sample"] == sample]
 
 
+def _stem(entries: list[dict[str, Any]], stem: str) -> list[dict[str, Any]]:
+    return [e for e in entries if e.get("stem") == stem]
+
+
+def _without(entries: list[dict[str, Any]], taken: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = {id(e) for e in taken}
+    return [e for e in entries if id(e) not in ids]
+
+
+def output_index(entries: list[dict[str, Any]], *, synthetic: bool,
+                 root: str | Path = "reports") -> str:
+    """reports/index.md: every table and figure, its files, and the rule and program that
+    make it (``entries``: manifest entries with ``program`` = a key of :data:`PROGRAMS`)."""
+    lines = ["# Outputs", "",
+             "Every table and figure of this run, the files it is written to, and the "
+             "Snakemake rule and program that make it. `reports/report.html` shows them "
+             "together; the CSV files hold the raw values.", ""]
+    if synthetic:
+        lines += ["**SYNTHETIC DATA: every output listed here derives from synthetic panels "
+                  "(data/synthetic).**", ""]
+    lines += ["| output | sample | files | rule | program |", "|---|---|---|---|---|"]
+    for e in entries:
+        path = Path(e["path"])
+        rel = path.relative_to(root) if path.is_relative_to(root) else path
+        stem = rel.with_suffix("")
+        exts = sorted(q.suffix.lstrip(".") for q in path.parent.glob(f"{path.stem}.*")
+                      if q.suffix != ".json" and q.name.count(".") == 1)
+        files = ", ".join(f"[{x}]({stem}.{x})" for x in exts) or f"[{rel.name}]({rel})"
+        rule, program = PROGRAMS[e.get("program", "report")]
+        title = " ".join(str(e.get("title", "")).split()).replace("|", "\\|")
+        lines.append(f"| {title} | {e.get('sample', '')} | {files} | `{rule}` | "
+                     f"`{program}` |")
+    return "\n".join(lines) + "\n"
+
+
+def prune_stale(root: str | Path, keep: Iterable[str]) -> list[Path]:
+    """Remove sample folders under ``root``/tables and ``root``/figures that this run does not
+    make (a panel removed from the configuration leaves none behind); returns them."""
+    import shutil
+
+    keep = set(keep)
+    gone = []
+    for sub in ("tables", "figures"):
+        base = Path(root) / sub
+        if not base.is_dir():
+            continue
+        for d in sorted(base.iterdir()):
+            if d.is_dir() and d.name not in keep:
+                shutil.rmtree(d)
+                gone.append(d)
+    return gone
+
+
+def _sample_html(summary: dict[str, Any], esc: Any) -> str:
+    rows_text = "".join(
+        f"<tr><td>{esc(name)}</td><td>{esc(p['file'])}</td><td>{p['rows_in']}</td>"
+        f"<td>{p['rows_kept']}</td><td>{p['rows_excluded']}</td>"
+        f"<td>{p['firms'].get('SME', 0)}</td><td>{p['firms'].get('non-SME', 0)}</td></tr>"
+        for name, p in summary["panels"].items())
+    out = (
+        "<table><thead><tr><th>panel</th><th>file</th><th>rows in</th><th>kept</th>"
+        "<th>excluded</th><th>SME firms</th><th>non-SME firms</th></tr></thead><tbody>"
+        + rows_text + f"<tr><td><b>all</b></td><td></td><td>{summary['rows_in']}</td>"
+        f"<td>{summary['rows_kept']}</td><td>{summary['rows_excluded']}</td>"
+        f"<td>{summary['firms'].get('SME', 0)}</td><td>{summary['firms'].get('non-SME', 0)}"
+        "</td></tr></tbody></table>"
+        f"<p>Rows in = kept + excluded: <b>{'yes' if summary['reconciles'] else 'NO'}</b>.</p>")
+    if summary.get("warnings"):
+        out += ("<p><b>Data warnings</b> (also in the ingest logs):</p><ul>"
+                + "".join(f"<li>{esc(w)}</li>" for w in summary["warnings"]) + "</ul>")
+    return out
+
+
+def _answer_html(config: dict[str, Any], specs: dict[str, Any], summary: dict[str, Any],
+                 verdicts: pd.DataFrame, years: list[int], esc: Any) -> str:
+    """The opening paragraph: what was run on what data, and the answer in one sentence."""
+    from analysis.render.format import format_num
+
+    panels = summary["panels"]
+    n_syn = sum(1 for p in panels.values() if p.get("synthetic"))
+    kind = ("synthetic" if n_syn == len(panels) else "real" if not n_syn
+            else f"{n_syn} synthetic and {len(panels) - n_syn} real")
+    default = specs["default_rule"]
+    v = verdicts[(verdicts["rule"] == default) & (verdicts["sample"] == "all")]
+    primary = v[~v["secondary"].astype(str).str.lower().isin(["true", "1"])]
+    agree = int((primary["agree"] == "agree").sum())
+    comparable = int(primary["agree"].isin(["agree", "differ"]).sum())
+    supported = [h for h, x in zip(primary["hypothesis"], primary["verdict"], strict=True)
+                 if x == "Supported"]
+    return (
+        f'<p class="answer">This run tested the study\'s hypotheses '
+        f"{esc(', '.join(primary['hypothesis']))} on {len(panels)} {kind} panel(s) "
+        f"({esc(', '.join(panels))}): {summary['firms']['firms']} firms "
+        f"({summary['firms'].get('SME', 0)} SMEs, {summary['firms'].get('non-SME', 0)} "
+        f"non-SMEs), {summary['rows_kept']} firm-years"
+        + (f", {years[0]}–{years[-1]}" if years else "")
+        + f"; size definition: {esc(summary['size_definition']['description'])}; "
+        f"α = {format_num(config['alpha'], None)}. Under the study's own verdict rule "
+        f"(<code>{esc(default)}</code>) "
+        + (f"{esc(', '.join(supported))} {'is' if len(supported) == 1 else 'are'} supported"
+           if supported else "no hypothesis is supported")
+        + f", and {agree} of {comparable} verdicts agree with the study's Table 2. Table 2 "
+        "below sets them beside the stricter rules; each hypothesis follows with its summary, "
+        "one figure and its verdict, the SPSS output behind <i>details</i>.</p>")
+
+
 def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
                ledger_path: str, verdicts_path: str, results_path: str,
                table_manifests: list[str], figure_manifests: list[str],
                qualitative: dict[str, str], pathway_figure: str, pathway_caption: str,
                input_files: list[str], synthetic_config: str, out_html: str,
-               out_provenance: str, out_qual_dir: str, believe_html: str = "") -> None:
-    """Stage ``report``: the self-contained HTML report, provenance.json, qualitative tables.
+               out_provenance: str, out_qual_dir: str, out_index: str | None = None,
+               believe: str | None = None, believe_html: str = "") -> None:
+    """Stage ``report``: the self-contained HTML report, provenance.json, qualitative tables,
+    and reports/index.md.
 
     Reads exactly the files the rule declares (a missing one is an error). Tables and figures
     are chosen by their manifest entries' keys (``sample``, ``section``, ``stem``); the
     methods section describes the tests the pooled sample's results used (``results_path``).
-    ``believe_html``: the fragment of the section "How much to believe each verdict"
-    (rule ``believe_render``), placed after Table 2; "" leaves the section out.
+    The report opens with the answer (what ran on what data, Table 2), then one compact
+    section per hypothesis (summary table, forest plot, verdict; the SPSS tables and further
+    figures behind ``<details>``); normality, test choices, the ledger, the countries and the
+    provenance are folded. Sample folders of reports/tables and reports/figures that this run
+    does not make are removed. ``out_index`` (default: reports/index.md beside ``out_html``)
+    maps every table and figure to the rule and program that make it. ``believe_html``: the
+    section "How much to believe each verdict" (rule ``believe_render``), placed after Table 2;
+    "" leaves it out.
     """
     import logging
 
     from analysis.config import load_yaml, size_definition
-    from analysis.render.table import write_table
+    from analysis.render.journal import joint_display_table
+    from analysis.render.table import DEFAULT_FORMATS, _default_display, write_table
     from analysis.runlog import write_json
 
     log = logging.getLogger(__name__)
@@ -370,52 +549,59 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
     synthetic = bool(summary.get("synthetic"))
     ledger = pd.read_csv(ledger_path, dtype=str, keep_default_na=False)
     verdicts = pd.read_csv(verdicts_path, dtype=str, keep_default_na=False)
-    tests_used = pd.read_csv(results_path, dtype=str, keep_default_na=False,
-                             usecols=["test"])["test"].unique().tolist()
-    tables = load_manifests(table_manifests)
+    used = pd.read_csv(results_path, dtype=str, keep_default_na=False,
+                       usecols=["test", "year"])
+    tests_used = used["test"].unique().tolist()
+    years = sorted({int(y) for y in used["year"] if y.isdigit()})
+    tables = [dict(e, program="tables") for e in load_manifests(table_manifests)]
     all_tables = _of_sample(tables, "all", "table")
-    figures = _of_sample(load_manifests(figure_manifests), "all", "figure")
+    all_figures = [dict(e, program="figures") for e in load_manifests(figure_manifests)]
+    figures = _of_sample(all_figures, "all", "figure")
     size_def = size_definition(config["derive"], config["presets_dir"])
+    reports_root = Path(out_html).parent
 
     # qualitative tables (rendered here, next to the report)
     qual_items: list[dict[str, Any]] = []
     for stem, key, sec, title, note in QUALITATIVE_TABLES:
         df = pd.read_csv(qualitative[key], keep_default_na=False, na_values=[""])
-        syn = synthetic if key in ("pathway_mix", "pathway_crosstab", "joint_display") else False
-        write_table(df, stem, title=title, notes=[note] if note else [], outdir=out_qual_dir,
-                    synthetic=syn)
+        syn = synthetic if key in ("pathway_mix", "pathway_crosstab") else False
+        shown = [c for c in QUALITATIVE_SHOWN.get(stem, list(df.columns)) if c in df.columns]
+        # codes and headers with spaces for underscores, so that they read and wrap
+        display = _default_display(df[shown]).map(lambda v: str(v).replace("_", " "))
+        display.columns = [str(c).replace("_", " ") for c in shown]
+        if len(shown) < len(df.columns):
+            note = " ".join(filter(None, [note, "Further columns in the CSV."]))
+        write_table(df, stem, DEFAULT_FORMATS, title=title, notes=[note] if note else [],
+                    outdir=out_qual_dir, synthetic=syn, display=display)
         qual_items.append({"kind": "table", "section": sec, "stem": stem, "title": title,
-                           "path": str(Path(out_qual_dir) / f"{stem}.html")})
+                           "path": str(Path(out_qual_dir) / f"{stem}.html"),
+                           "sample": "qualitative", "program": "report"})
+    joint = joint_display_table(
+        pd.read_csv(qualitative["joint_display"], keep_default_na=False, na_values=[""]),
+        synthetic=synthetic)
+    joint.write(out_qual_dir, DEFAULT_FORMATS)
+    qual_items.append({"kind": "table", "section": "integration", "stem": joint.stem,
+                       "title": joint.title, "sample": "qualitative", "program": "report",
+                       "path": str(Path(out_qual_dir) / f"{joint.stem}.html")})
 
-    rows_text = "".join(
-        f"<tr><td>{esc(name)}</td><td>{esc(p['file'])}</td><td>{p['rows_in']}</td>"
-        f"<td>{p['rows_kept']}</td><td>{p['rows_excluded']}</td>"
-        f"<td>{p['firms'].get('SME', 0)}</td><td>{p['firms'].get('non-SME', 0)}</td></tr>"
-        for name, p in summary["panels"].items())
-    reconcile_html = (
-        "<table><thead><tr><th>panel</th><th>file</th><th>rows in</th><th>kept</th>"
-        "<th>excluded</th><th>SME firms</th><th>non-SME firms</th></tr></thead><tbody>"
-        + rows_text + f"<tr><td><b>all</b></td><td></td><td>{summary['rows_in']}</td>"
-        f"<td>{summary['rows_kept']}</td><td>{summary['rows_excluded']}</td>"
-        f"<td>{summary['firms'].get('SME', 0)}</td><td>{summary['firms'].get('non-SME', 0)}"
-        "</td></tr></tbody></table>"
-        f"<p>Rows in = kept + excluded: <b>{'yes' if summary['reconciles'] else 'NO'}</b>. "
-        f"Size definition: {esc(summary['size_definition']['description'])}.</p>")
-    if summary.get("warnings"):
-        reconcile_html += ("<p><b>Data warnings</b> (also in the ingest logs):</p><ul>"
-                           + "".join(f"<li>{esc(w)}</li>" for w in summary["warnings"])
-                           + "</ul>")
     ledger_html = ("<p>No row was excluded.</p>" if ledger.empty else
                    f"<p>{len(ledger)} excluded rows, each with its reason "
                    "(<code>results/pooled/exclusions.csv</code>):</p>" + frame_html(ledger))
-
+    t2 = _entries(all_tables, "Verdicts")
+    believe_note = ("" if believe else
+                    '<p class="note">How much to believe each verdict (power, false-support '
+                    "rate under no effect, specification-curve support) joins this table when "
+                    "<code>results/believe/summary.csv</code> is present.</p>")
+    sample_tables = _entries(all_tables, "Sample")
+    table1 = _stem(sample_tables, "table1")
     sections: list[dict[str, Any]] = [
-        {"title": "Sample", "html": reconcile_html, "items": _entries(all_tables, "Sample")},
-        {"title": "Exclusions ledger", "html": ledger_html},
-        {"title": "Normality and the test choices it implies",
-         "items": _entries(all_tables, "Normality") + _entries(figures, "Normality")},
-        {"title": "Table 2: the study's verdicts beside this run's",
-         "items": _entries(all_tables, "Verdicts")},
+        {"title": "What was run, on what data",
+         "html": _answer_html(config, specs, summary, verdicts, years, esc)
+         + _sample_html(summary, esc), "items": table1,
+         "more": _without(sample_tables, table1), "more_title": "Sample tables by country "
+         "and year, descriptive statistics by firm-year"},
+        {"title": "Table 2: the study's verdicts beside this run's", "items": t2,
+         "html": believe_note},
     ]
     # --- section of workflow/rules/believe.smk (analysis/render/believe.py) ---
     if believe_html:
@@ -427,33 +613,51 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
     for hyp, h in specs["hypotheses"].items():
         v = default.loc[hyp] if hyp in default.index else None
         agree = v["agree"] if v is not None else "n/a"
-        head = (f"<p><i>{esc(' '.join(str(h.get('statement', '')).split()))}</i></p>"
-                f"<p>The study reports: {esc(' '.join(str(h.get('study_reports', '')).split()))}"
+        head = (f"<p><i>{esc(' '.join(str(h.get('statement', '')).split()))}</i> "
+                f"The study reports: {esc(' '.join(str(h.get('study_reports', '')).split()))}"
                 f" (Table 2: <b>{esc(h['study_verdict'])}</b>).</p>")
         if v is not None:
-            head += (f"<p>This run, rule <code>{esc(specs['default_rule'])}</code>: <b>"
+            head += (f"<p><b>Verdict</b> (rule <code>{esc(specs['default_rule'])}</code>): <b>"
                      f"{esc(v['verdict'])}</b> <span class=\"verdict-{esc(agree)}\">"
                      f"({esc(agree)})</span>. {esc(v['summary'])}</p>")
-        sections.append({"title": f"{hyp}: {h['label']}", "html": head,
-                         "items": _entries(all_tables, hyp) + _entries(figures, hyp)})
-    across = _entries(all_tables, "Across samples") + _entries(figures, "Across samples")
-    country_t2 = [e for e in tables if e["stem"] == "table2_verdicts" and e["sample"] != "all"]
-    for e in country_t2:
-        e = dict(e, title=f"{e['title']} ({e['sample']})")
-        across.append(e)
-    if across:
-        sections.append({"title": "Countries compared", "items": across})
+        hyp_tables = _entries(all_tables, hyp)
+        hyp_figures = _entries(figures, hyp)
+        shown = _stem(hyp_tables, f"{hyp}_overview") + _stem(hyp_figures, f"forest_{hyp}")
+        sections.append({"title": f"{hyp}: {h['label']}", "html": head, "items": shown,
+                         "more": _without(hyp_tables + hyp_figures, shown),
+                         "more_title": f"SPSS output and further figures of {hyp}"})
     qual_fig = {"kind": "figure", "section": "pathways", "title": "Pathway mix of the panel firms",
-                "path": pathway_figure,
+                "path": pathway_figure, "sample": "all", "program": "pathways",
                 "caption": Path(pathway_caption).read_text(encoding="utf-8").strip()}
-    sections.append({"title": "Qualitative arm: the eight case firms",
-                     "items": _entries(qual_items, "cases")})
-    sections.append({"title": "Pathways of the panel firms",
-                     "items": [qual_fig, *_entries(qual_items, "pathways")]})
     sections.append({"title": "Integration: joint display",
                      "items": _entries(qual_items, "integration")})
+    cases = _entries(qual_items, "cases")
+    sections.append({"title": "Qualitative arm: the eight case firms", "items": cases[:1],
+                     "more": cases[1:], "more_title": "Cross-case matrix, the study's "
+                     "internal disagreements and numeric claims"})
+    sections.append({"title": "Pathways of the panel firms", "items": [qual_fig],
+                     "more": _entries(qual_items, "pathways"),
+                     "more_title": "Pathway tables"})
+    across = _entries(all_tables, "Across samples") + _entries(figures, "Across samples")
+    for e in tables:
+        if e["stem"] == "table2_verdicts" and e["sample"] != "all":
+            across.append(dict(e, title=f"{e['title']} ({e['sample']})"))
+    if across:
+        sections.append({"title": "Countries compared", "items": across, "folded": True,
+                         "folded_title": "Show the cross-sample table, forest plots by "
+                         "country and each country's Table 2"})
+    sections.append({"title": "Normality and the test choices it implies",
+                     "items": _entries(all_tables, "Normality") + _entries(figures, "Normality"),
+                     "folded": True, "folded_title": "Show the Tests of Normality, the test "
+                     "chosen for each metric comparison and why, and the Q-Q plots"})
+    sections.append({"title": "Exclusions ledger", "html": ledger_html, "folded": True,
+                     "folded_title": f"Show the {len(ledger)} excluded rows"})
+    methods = methods_text(config, specs, size_def, summary, tests_used)
+    cut = methods.find("<p><b>Hypotheses</b>")
     sections.append({"title": "Methods (generated from the configuration)",
-                     "html": methods_text(config, specs, size_def, summary, tests_used)})
+                     "html": methods[:cut] if cut > 0 else methods,
+                     "more": [{"kind": "html", "html": methods[cut:]}] if cut > 0 else [],
+                     "more_title": "Every test spec and verdict rule"})
 
     syn_params = load_yaml(synthetic_config) if synthetic else None
     prov = provenance(config, input_files, syn_params)
@@ -466,12 +670,16 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
         f"<code>{esc(str(prov['git']['commit']))}</code>"
         + (" (uncommitted changes present)" if prov["git"]["dirty"] else "")
         + (f"; synthetic data, seed <code>{prov['seed']}</code>" if synthetic else "")
-        + ". The full resolved configuration is in <code>reports/provenance.json</code>.</p>"
+        + ". The full resolved configuration is in <code>reports/provenance.json</code>; every "
+        "output with the rule and program that make it in <code>reports/index.md</code>.</p>")
+    prov_more = (
         "<table><thead><tr><th>input</th><th>SHA-256</th><th>bytes</th></tr></thead><tbody>"
         + prov_rows + "</tbody></table><table><thead><tr><th>package</th><th>version</th></tr>"
         "</thead><tbody>" + pkg_rows + "</tbody></table>"
         "<pre>" + esc(json.dumps(config, indent=2, sort_keys=True, default=str)) + "</pre>")
-    sections.append({"title": "Provenance", "html": prov_html})
+    sections.append({"title": "Provenance", "html": prov_html,
+                     "more": [{"kind": "html", "html": prov_more}],
+                     "more_title": "Input checksums, package versions, configuration"})
 
     title = "Replication report: internationalization of SMEs in developing countries"
     if synthetic:
@@ -480,4 +688,13 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
                         provenance_record=prov)
     Path(out_html).write_text(text, encoding="utf-8")
     write_json(prov, out_provenance)
+    samples = sorted({str(e["sample"]) for e in tables} | {"qualitative"})
+    for gone in prune_stale(reports_root, samples):
+        log.info("removed %s: this run does not make it", gone)
+    index = [*all_tables, *figures, qual_fig, *qual_items,
+             *[e for e in tables if e["sample"] != "all"],
+             *[e for e in all_figures if e["sample"] != "all"]]
+    index_path = Path(out_index) if out_index else reports_root / "index.md"
+    index_path.write_text(output_index(index, synthetic=synthetic, root=reports_root),
+                          encoding="utf-8")
     log.info("report: %d sections, %d bytes", len(sections), len(text))

@@ -21,7 +21,13 @@ from analysis.render.format import (
     format_p,
 )
 
-DEFAULT_FORMATS: tuple[str, ...] = ("csv", "md", "tex", "html")
+#: Formats every table is written in: raw values (CSV) and the page the report embeds (HTML).
+DEFAULT_FORMATS: tuple[str, ...] = ("csv", "html")
+#: Formats of the journal tables (Table 1, Table 1a, Table 2) of the pooled sample in
+#: addition: Markdown, LaTeX (booktabs) and Word.
+JOURNAL_FORMATS: tuple[str, ...] = ("md", "tex", "docx")
+#: Every format :func:`write_table` can write.
+ALL_FORMATS: tuple[str, ...] = ("csv", "md", "tex", "html", "docx")
 
 #: The note every table carries when its data derive from synthetic panels.
 SYNTHETIC_NOTE = (
@@ -34,6 +40,13 @@ P_NOTE = ("p-values are two-sided unless a column says otherwise, printed to thr
           "without a leading zero; values below .001 are printed as < .001.")
 
 _SUP = re.compile(r"\^\{([^}]*)\}")
+#: ``[[text|#anchor]]`` in a cell is a link to another table of the report (HTML, Markdown);
+#: LaTeX and Word print the text.
+_LINK = re.compile(r"\[\[([^|\]]+)\|(#[A-Za-z0-9_-]+)\]\]")
+
+
+def _unlink(s: str) -> str:
+    return _LINK.sub(lambda m: m.group(1), s)
 
 # =========================================================================== reading
 def _strings(df: pd.DataFrame, numeric: Sequence[str]) -> pd.DataFrame:
@@ -157,6 +170,9 @@ class Table:
         The data are synthetic (adds :data:`SYNTHETIC_NOTE`, the CSV's ``synthetic`` column).
     section : str
         Report section the table belongs to (manifest).
+    journal : bool
+        A table a paper prints (Table 1, Table 1a, Table 2): the pooled sample's copy is
+        also written in :data:`JOURNAL_FORMATS`.
     """
 
     stem: str
@@ -169,6 +185,7 @@ class Table:
     header_groups: list[tuple[str, int]] | None = None
     synthetic: bool = False
     section: str = ""
+    journal: bool = False
 
     def all_notes(self) -> list[str]:
         """Notes with the synthetic-data note first when the data are synthetic."""
@@ -235,7 +252,7 @@ def _panel_runs(panels: list[str] | None, n: int) -> list[tuple[str | None, list
 
 # ---------------------------------------------------------------- markdown
 def _md_cell(text: Any) -> str:
-    s = "" if _missing(text) else str(text)
+    s = _unlink("" if _missing(text) else str(text))
     parts = _SUP.split(s)
     out = []
     for i, part in enumerate(parts):
@@ -290,6 +307,7 @@ _TEX_MAP = {
     "<": r"$<$", ">": r"$>$", "²": r"\textsuperscript{2}", "–": "--", "—": "---",
     "−": "$-$", "≤": r"$\leq$", "≥": r"$\geq$", "×": r"$\times$", "√": r"$\surd$",
     "χ": r"$\chi$", "α": r"$\alpha$", "·": r"$\cdot$", "|": r"\textbar{}",
+    "✓": r"$\surd$", "✗": r"$\times$",
 }
 
 
@@ -298,7 +316,7 @@ def _tex_escape(s: str) -> str:
 
 
 def _tex_cell(text: Any) -> str:
-    s = "" if _missing(text) else str(text)
+    s = _unlink("" if _missing(text) else str(text))
     parts = _SUP.split(s)
     return "".join(rf"\textsuperscript{{{_tex_escape(p)}}}" if i % 2 else _tex_escape(p)
                    for i, p in enumerate(parts)).replace("\n", " ")
@@ -384,8 +402,9 @@ _HTML_STYLE = (
 def _html_cell(text: Any) -> str:
     s = "" if _missing(text) else str(text)
     parts = _SUP.split(s)
-    return "".join(f"<sup>{_html.escape(p)}</sup>" if i % 2 else _html.escape(p)
-                   for i, p in enumerate(parts))
+    out = "".join(f"<sup>{_html.escape(p)}</sup>" if i % 2 else _html.escape(p)
+                  for i, p in enumerate(parts))
+    return _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', out)
 
 
 def to_html(table: Table) -> str:
@@ -436,6 +455,101 @@ def to_html(table: Table) -> str:
     return "\n".join(out) + "\n"
 
 
+# ---------------------------------------------------------------- Word
+#: Timestamp of every member of a written .docx (a zip), so that the bytes depend on the
+#: table only (1980-01-01, the earliest a zip can hold).
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def to_docx(table: Table) -> bytes:
+    """The table as an APA-style Word document (python-docx): title above, horizontal rules
+    only (top, below the header, bottom), panels as labelled rows, notes below.
+
+    The bytes are deterministic: the zip members get a fixed date and the document's core
+    properties are fixed.
+    """
+    import datetime as _dt
+    import io
+    import zipfile
+
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    def plain(text: Any) -> str:
+        return _SUP.sub(lambda m: m.group(1), _unlink("" if _missing(text) else str(text)))
+
+    def rule(cell: Any, *, top: bool = False, bottom: bool = False) -> None:
+        borders = OxmlElement("w:tcBorders")
+        for side, on in (("top", top), ("bottom", bottom)):
+            if on:
+                el = OxmlElement(f"w:{side}")
+                el.set(qn("w:val"), "single")
+                el.set(qn("w:sz"), "8")
+                el.set(qn("w:color"), "000000")
+                borders.append(el)
+        cell._tc.get_or_add_tcPr().append(borders)
+
+    d = table.display
+    cols = [str(c).strip() for c in d.columns]
+    numeric = _numeric_columns(d)
+    doc = docx.Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(10)
+    number, _, rest = plain(table.title).partition(". ")
+    head = doc.add_paragraph()
+    if rest and number.lower().startswith("table"):
+        head.add_run(number).bold = True
+        doc.add_paragraph().add_run(rest).italic = True
+    else:
+        head.add_run(plain(table.title)).italic = True
+    ncol = max(len(cols), 1)
+    t = doc.add_table(rows=1, cols=ncol)
+    last: list[Any] = list(t.rows[0].cells)
+    for cell, c in zip(last, cols, strict=False):
+        cell.text = c
+        rule(cell, top=True, bottom=True)
+    values = d.to_numpy(dtype=object).tolist()
+    for label, rows in _panel_runs(table.panels, len(d)):
+        if label is not None:
+            cells = t.add_row().cells  # one row's cells: cheap (t.cell(i, j) is not)
+            merged = cells[0].merge(cells[-1]) if ncol > 1 else cells[0]
+            merged.text = plain(label)
+            merged.paragraphs[0].runs[0].italic = True
+            last = [merged]
+        for r in rows:
+            cells = t.add_row().cells
+            for j, v in enumerate(values[r]):
+                cells[j].text = plain(v)
+                if numeric[j]:
+                    cells[j].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            last = list(cells)
+    for cell in last:
+        rule(cell, bottom=True)
+    for k, note in enumerate(table.all_notes()):
+        para = doc.add_paragraph()
+        if k == 0:
+            para.add_run("Note. ").italic = True
+        para.add_run(plain(note))
+    props = doc.core_properties
+    fixed = _dt.datetime(2000, 1, 1)
+    props.author, props.last_modified_by, props.title = "", "", plain(table.title)
+    props.created, props.modified, props.revision = fixed, fixed, 1
+    buf = io.BytesIO()
+    doc.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in sorted(src.infolist(), key=lambda x: x.filename):
+            member = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            dst.writestr(member, src.read(info.filename))
+    return out.getvalue()
+
+
 # ---------------------------------------------------------------- writer
 def _csv_text(raw: pd.DataFrame, synthetic: bool) -> str:
     df = raw.copy()
@@ -467,8 +581,8 @@ def write_table(
         digits), with a ``synthetic`` column (True/False) appended when ``df`` has none.
     stem : str
         File name without extension.
-    formats : iterable of {"csv", "md", "tex", "html"}
-        Which files to write.
+    formats : iterable of {"csv", "md", "tex", "html", "docx"}
+        Which files to write (default :data:`DEFAULT_FORMATS`).
     title : str
         Title / caption.
     notes : iterable of str
@@ -486,7 +600,7 @@ def write_table(
     Returns
     -------
     list of Path
-        The files written, in the order csv, md, tex, html, meta.json.
+        The files written, in the order csv, md, tex, html, docx, meta.json.
 
     Notes
     -----
@@ -505,15 +619,19 @@ def write_table(
                "tex": lambda: to_latex(table), "html": lambda: to_html(table)}
     written: list[Path] = []
     formats = list(formats)
-    unknown = [f for f in formats if f not in writers]
+    unknown = [f for f in formats if f not in ALL_FORMATS]
     if unknown:
-        raise ValueError(f"unknown table format(s) {unknown}; use csv, md, tex, html")
-    for fmt in ("csv", "md", "tex", "html"):
-        if fmt in formats:
-            path = outdir / f"{stem}.{fmt}"
+        raise ValueError(f"unknown table format(s) {unknown}; use {', '.join(ALL_FORMATS)}")
+    for fmt in ALL_FORMATS:
+        if fmt not in formats:
+            continue
+        path = outdir / f"{stem}.{fmt}"
+        if fmt == "docx":
+            path.write_bytes(to_docx(table))
+        else:
             with path.open("w", encoding="utf-8", newline="\n") as fh:
                 fh.write(writers[fmt]())
-            written.append(path)
+        written.append(path)
     meta = {"stem": stem, "title": title, "notes": table.all_notes(), "synthetic": synthetic,
             "panel_notes": table.panel_notes, "csv_columns": [*map(str, df.columns)]
             + ([] if "synthetic" in df.columns else ["synthetic"]),

@@ -16,8 +16,10 @@ from analysis.render.journal import (
     cross_sample_table,
     descriptives_table,
     normality_table,
+    overview_table,
     sample_table,
     summary_table,
+    table1,
     test_choice_table,
     variable_label,
     verdict_table,
@@ -25,6 +27,7 @@ from analysis.render.journal import (
 from analysis.render.spss import check_builders, render_table_spec
 from analysis.render.table import (
     DEFAULT_FORMATS,
+    JOURNAL_FORMATS,
     SYNTHETIC_NOTE,
     Table,
     _as_frame,
@@ -39,8 +42,11 @@ from analysis.stats import registry
 
 
 def hypothesis_tables(results: pd.DataFrame, hypothesis: str, *, alpha: float = 0.05,
-                      labels: Mapping[str, str] | None = None) -> list[Table]:
-    """Every table of one hypothesis: the summary, then the tables of the tests it used.
+                      labels: Mapping[str, str] | None = None,
+                      variable_labels: Mapping[str, str] | None = None,
+                      detail: bool = True) -> list[Table]:
+    """Every table of one hypothesis: the overview, the summary, then the tables of the tests
+    it used (left out when ``detail`` is False).
 
     The tests' tables are their registry entries' :class:`~analysis.stats.registry.TableSpec` s
     (:func:`analysis.render.spss.render_table_spec`), in registry order. A test's tables appear
@@ -53,7 +59,11 @@ def hypothesis_tables(results: pd.DataFrame, hypothesis: str, *, alpha: float = 
         When a used test names a table builder the render layer does not have.
     """
     res = results[results["hypothesis"] == hypothesis]
-    out = [summary_table(results, hypothesis, alpha=alpha, labels=labels)]
+    out = [overview_table(results, hypothesis, alpha=alpha, labels=labels,
+                          variable_labels=variable_labels),
+           summary_table(results, hypothesis, alpha=alpha, labels=labels)]
+    if not detail:
+        return [t for t in out if len(t.raw)]
     used = set(res["test"])
     entries = [e for name, e in registry.REGISTRY.items() if name in used]
     check_builders(entries)
@@ -75,7 +85,10 @@ def render_tables(
     samples: Mapping[str, pd.DataFrame | str | Path] | None = None,
     alpha: float = 0.05,
     formats: Iterable[str] = DEFAULT_FORMATS,
+    journal_formats: Iterable[str] = JOURNAL_FORMATS,
+    believe: pd.DataFrame | str | Path | None = None,
     manifest: str | Path | None = None,
+    detail: bool = True,
 ) -> list[Path]:
     """Write every table of one sample into ``outdir``.
 
@@ -99,7 +112,16 @@ def render_tables(
     alpha : float
         Significance level (summary and cross-sample tables).
     formats : iterable of str
-        Table formats (csv, md, tex, html); every table also gets ``{stem}.meta.json``.
+        Table formats (csv, md, tex, html, docx); every table also gets ``{stem}.meta.json``.
+    journal_formats : iterable of str
+        Further formats of the journal tables (:attr:`Table.journal`) of the pooled sample
+        (``all``).
+    believe : DataFrame or CSV path, optional
+        The "how much to believe each verdict" summary (results/believe/summary.csv): its
+        columns join Table 2 (:data:`analysis.render.journal.BELIEVE_COLUMNS`).
+    detail : bool
+        With False, each hypothesis gets its overview and summary tables only, not the
+        SPSS-layout tables of its tests (every statistic stays in results.csv).
     manifest : path, optional
         Where to write the manifest (default ``outdir/manifest.json``): a JSON list with one
         entry per table (sample, section, kind = "table", title, path of the HTML or first
@@ -113,12 +135,13 @@ def render_tables(
     Notes
     -----
     File names: ``table1_sample``, ``table1_descriptives``, ``table2_verdicts``,
-    ``normality``, ``test_choices``, per hypothesis ``{H}_summary`` and the tables of the
-    tests it used, ``{H}_{stem}`` for every :class:`~analysis.stats.registry.TableSpec` of
-    their registry entries (``{H}_crosstab_counts``, ``{H}_chi_square_tests``, ...,
-    ``{H}_mw_ranks``, ``{H}_welch_t``, ``{H}_logit_variables``, ...), and ``cross_sample``
-    with several samples; each with the extensions in ``formats`` plus ``.meta.json``; and
-    ``index.md``, ``manifest.json``.
+    ``normality``, ``test_choices``, per hypothesis ``{H}_summary`` and (unless ``detail`` is
+    False) the tables of the tests it used, ``{H}_{stem}`` for every
+    :class:`~analysis.stats.registry.TableSpec` of their registry entries
+    (``{H}_crosstab_counts``, ``{H}_chi_square_tests``, ..., ``{H}_mw_ranks``,
+    ``{H}_welch_t``, ``{H}_logit_variables``, ...), and ``cross_sample`` with several samples;
+    each with the extensions in ``formats`` plus ``.meta.json``; and ``index.md``,
+    ``manifest.json``.
     """
     res = _normalize_results(_as_frame(results, read_results))
     sample = one_sample(res, str(results) if isinstance(results, str | Path) else "results")
@@ -136,9 +159,9 @@ def render_tables(
     synthetic = _synthetic(res)
     tables: list[Table] = []
     if pan is not None:
-        tables += [sample_table(pan), descriptives_table(pan, codebook)]
+        tables += [table1(pan, codebook), sample_table(pan), descriptives_table(pan, codebook)]
     if verd is not None and len(verd):
-        t = verdict_table(verd)
+        t = verdict_table(verd, believe=_as_frame(believe, pd.read_csv))
         t.synthetic = synthetic
         tables.append(t)
     if norm is not None and len(norm):
@@ -150,8 +173,12 @@ def render_tables(
     choice = test_choice_table(res)
     if len(choice.raw):
         tables.append(choice)
+    var_labels = {str(v): variable_label(str(v), codebook)
+                  for c in ("outcome", "group_var", "stratum_var") for v in res[c].unique()
+                  if str(v)}
     for hyp in dict.fromkeys(res["hypothesis"].tolist()):
-        tables += hypothesis_tables(res, hyp, alpha=alpha, labels=labels)
+        tables += hypothesis_tables(res, hyp, alpha=alpha, labels=labels,
+                                    variable_labels=var_labels, detail=detail)
     if samples is not None and len(samples) > 1:
         frames = {name: _normalize_results(_as_frame(obj, read_results))
                   for name, obj in samples.items()}
@@ -161,8 +188,9 @@ def render_tables(
     written: list[Path] = []
     entries = []
     formats = list(formats)
+    extra = [f for f in journal_formats if f not in formats] if sample == "all" else []
     for t in tables:
-        paths = t.write(outdir, formats)
+        paths = t.write(outdir, formats + extra if t.journal else formats)
         written += paths
         main = next((p for p in paths if p.suffix == ".html"), paths[0])
         entries.append({"sample": sample, "section": t.section, "kind": "table",
@@ -173,7 +201,9 @@ def render_tables(
         index += [f"**{SYNTHETIC_NOTE}**", ""]
     for t in tables:
         first = f"{t.stem}.md" if "md" in formats else f"{t.stem}.{formats[0]}"
-        index.append(f"- [{t.title}]({first})")
+        index.append(f"- [{t.title}]({first})" + (
+            " (also " + ", ".join(f"[{f}]({t.stem}.{f})" for f in extra) + ")"
+            if t.journal and extra else ""))
     index_path = outdir / "index.md"
     with index_path.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write("\n".join(index) + "\n")
@@ -188,18 +218,21 @@ def render_tables(
 
 def run_tables(*, results: str, verdicts: str, normality: str, panel: str, codebook: str,
                outdir: str, alpha: float, samples: Sequence[str] = (),
-               formats: Iterable[str] = DEFAULT_FORMATS) -> list[Path]:
+               believe: Sequence[str] = (),
+               formats: Iterable[str] = DEFAULT_FORMATS, detail: bool = True) -> list[Path]:
     """Stage ``tables``: every table of one sample (plus the cross-sample table when given).
 
     Reads exactly the files the rule declares: the sample's ``results``, ``verdicts``,
     ``normality`` and ``panel``, the ``codebook`` and, for the pooled sample, the
-    ``samples``' results.csv files (a missing file is an error).
+    ``samples``' results.csv files and the optional ``believe`` summary (a missing file is an
+    error).
     """
     import logging
 
     written = render_tables(results, outdir, verdicts=verdicts, normality=normality,
                             panel=panel, codebook=codebook,
                             samples=read_sample_results(samples) or None, alpha=alpha,
-                            formats=formats)
+                            believe=believe[0] if believe else None, formats=formats,
+                            detail=detail)
     logging.getLogger(__name__).info("%d files written to %s", len(written), outdir)
     return written

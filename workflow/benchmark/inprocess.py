@@ -92,10 +92,11 @@ def run_all(config_path: str = "config/config.yaml") -> dict[str, float]:
               verdicts=f"results/analysis/{s}/verdicts.csv",
               normality=f"results/analysis/{s}/normality.csv", panel=panel_of(s),
               codebook=cfg["codebook"], outdir=f"reports/tables/{s}", alpha=cfg["alpha"],
-              samples=cross if s == "all" else [])
+              samples=cross if s == "all" else [], formats=cfg["outputs"]["table_formats"])
     timed("figures", run_figures, panel=panel_of("all"), results="results/analysis/all/results.csv",
           normality="results/analysis/all/normality.csv", codebook=cfg["codebook"],
-          outdir="reports/figures/all", samples=cross)
+          outdir="reports/figures/all", samples=cross,
+          formats=cfg["outputs"]["figure_formats"])
     inputs = sorted({*(p["path"] for p in cfg["panels"].values()), cfg["codebook"],
                      cfg["hypotheses"], "config/config.yaml"})
     timed("report", run_report, config=cfg, specs_path=cfg["hypotheses"],

@@ -237,6 +237,7 @@ rule believe_summary:
         summary="results/believe/summary.csv",
         tables=multiext(
             "results/believe/",
+            "details.csv",
             "null_rates.csv",
             "null_verdicts.csv",
             "power.csv",

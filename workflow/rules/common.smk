@@ -18,7 +18,8 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 PANELS = list(config["panels"])
 # the hypothesis specs are checked against their schema at start-up, before any job runs
-DEFAULT_RULE = load_specs(config["hypotheses"])["default_rule"]
+SPECS = load_specs(config["hypotheses"])
+DEFAULT_RULE = SPECS["default_rule"]
 
 
 # "all" is the pooled sample of every panel; each panel is also a sample of its own when
@@ -74,6 +75,16 @@ def sample_panel(wildcards):
     return panel_of(wildcards.sample)
 
 
+def report_labels(sample, name, kind):
+    """Labels of one table or figure in `snakemake --report`: its sample, the hypothesis it
+    belongs to (the prefix of its name, "-" for none) and its name."""
+    stem = name.removeprefix("forest_")
+    hyp = next(
+        (h for h in SPECS["hypotheses"] if stem == h or stem.startswith(f"{h}_")), "-"
+    )
+    return {"sample": sample, "hypothesis": hyp, kind: name}
+
+
 def table_dirs():
     """One output directory of tables per sample, each a category of `snakemake --report`."""
     return [_table_dir(s) for s in SAMPLES]
@@ -86,6 +97,9 @@ def _table_dir(sample):
         caption="../report/tables.rst",
         category="Tables",
         subcategory=sample,
+        labels=lambda wildcards, sample=sample: report_labels(
+            sample, wildcards.name, "table"
+        ),
     )
 
 
@@ -94,6 +108,27 @@ def cross_sample_results(wildcards):
     if wildcards.sample != "all" or len(SAMPLES) < 2:
         return []
     return [f"results/analysis/{s}/results.csv" for s in SAMPLES]
+
+
+# The "how much to believe each verdict" summary joins Table 2 and the report when present
+# (written by the simulation stages; the pooled sample only).
+BELIEVE_SUMMARY = "results/believe/summary.csv"
+
+
+def believe_summary(wildcards):
+    if getattr(wildcards, "sample", "all") != "all" or not os.path.exists(
+        BELIEVE_SUMMARY
+    ):
+        return []
+    return [BELIEVE_SUMMARY]
+
+
+def believe_section(wildcards):
+    """The report's section "How much to believe each verdict" (rule believe_render), when the
+    simulations have been run (results/believe/summary.csv present)."""
+    if not os.path.exists(BELIEVE_SUMMARY) or not config.get("believe"):
+        return []
+    return ["reports/believe/section.html"]
 
 
 def provenance_inputs():

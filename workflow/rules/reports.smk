@@ -8,6 +8,7 @@ rule tables:
         normality=expand("results/analysis/{sample}/normality.csv", sample=SAMPLES),
         panels=[panel_of(s) for s in SAMPLES],
         codebook=config["codebook"],
+        believe=believe_summary,
     output:
         table_dirs(),
     log:
@@ -23,6 +24,7 @@ rule tables:
         samples=SAMPLES,
         alpha=config["alpha"],
         formats=config["outputs"]["table_formats"],
+        spss_tables=config["outputs"]["spss_tables"],
     script:
         "../scripts/tables.py"
 
@@ -41,6 +43,9 @@ rule figures:
             caption="../report/figures.rst",
             category="Figures",
             subcategory="{sample}",
+            labels=lambda wildcards: report_labels(
+                wildcards.sample, wildcards.name, "figure"
+            ),
         ),
     log:
         "logs/figures/{sample}.log",
@@ -77,13 +82,14 @@ rule report:
         joint_display="results/integration/joint_display.csv",
         provenance_inputs=provenance_inputs(),
         synthetic_config="config/synthetic.yaml",
-        # the section "How much to believe each verdict" (workflow/rules/believe.smk)
-        believe=["reports/believe/section.html"] if config.get("believe") else [],
+        believe=believe_summary,
+        believe_section=believe_section,
     output:
         html=report(
             "reports/report.html", caption="../report/report.rst", category="Report"
         ),
         provenance="reports/provenance.json",
+        index="reports/index.md",
         qualitative=directory("reports/tables/qualitative"),
     log:
         "logs/report/report.log",
