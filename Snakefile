@@ -21,6 +21,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/qualitative.smk"
 include: "workflow/rules/reports.smk"
+include: "workflow/rules/believe.smk"
 
 
 rule all:

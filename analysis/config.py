@@ -253,7 +253,8 @@ def check_input_paths(config: dict[str, Any]) -> None:
             problems.append(f"config.panels.{name}.path ({panel.get('config_file')}): file "
                             f"{path!r} not found{hint(path)}")
     keys = [("codebook", config.get("codebook")), ("hypotheses", config.get("hypotheses")),
-            ("pathways", config.get("pathways")), ("integration", config.get("integration"))]
+            ("pathways", config.get("pathways")), ("integration", config.get("integration")),
+            ("believe", config.get("believe") or None)]
     keys += [(f"cases.{k}", v) for k, v in (config.get("cases") or {}).items()
              if isinstance(v, str)]
     for key, path in keys:

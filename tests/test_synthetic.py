@@ -135,9 +135,21 @@ def test_effect_directions_in_the_committed_panels(committed):
     """A few of the directions the parameters encode (large effects only, so not fragile)."""
     df = committed
     sme = (df.groupby("firm_id")["employees"].transform("first") < 200)
-    assert df.loc[sme, "export_share"].mean() < df.loc[~sme, "export_share"].mean()
     assert df.loc[sme, "networking"].mean() < df.loc[~sme, "networking"].mean()
     assert df.loc[sme, "growth_intention"].mean() > df.loc[~sme, "growth_intention"].mean()
+
+
+def test_effect_directions_in_expectation(params):
+    """Directions the parameters encode, on a draw large enough to show expectations: the
+    calibrated H2 effect (all firms) is small, so a draw of 114 firms can reverse it."""
+    df = generate(params, scale=100)
+    sme = (df.groupby("firm_id")["employees"].transform("first") < 200)
+    assert df.loc[sme, "export_share"].mean() < df.loc[~sme, "export_share"].mean()
+    assert (df.loc[sme, "export_share"] > 0).mean() < (df.loc[~sme, "export_share"] > 0).mean()
+    from scipy.stats import mannwhitneyu
+
+    u = mannwhitneyu(df.loc[sme, "export_share"], df.loc[~sme, "export_share"]).statistic
+    assert u / (sme.sum() * (~sme).sum()) < 0.5  # an SME's degree is lower more often than not
 
 
 def test_scale_multiplies_the_firms(params):

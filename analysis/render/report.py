@@ -519,7 +519,7 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
                qualitative: dict[str, str], pathway_figure: str, pathway_caption: str,
                input_files: list[str], synthetic_config: str, out_html: str,
                out_provenance: str, out_qual_dir: str, out_index: str | None = None,
-               believe: str | None = None) -> None:
+               believe: str | None = None, believe_html: str = "") -> None:
     """Stage ``report``: the self-contained HTML report, provenance.json, qualitative tables,
     and reports/index.md.
 
@@ -531,7 +531,9 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
     figures behind ``<details>``); normality, test choices, the ledger, the countries and the
     provenance are folded. Sample folders of reports/tables and reports/figures that this run
     does not make are removed. ``out_index`` (default: reports/index.md beside ``out_html``)
-    maps every table and figure to the rule and program that make it.
+    maps every table and figure to the rule and program that make it. ``believe_html``: the
+    section "How much to believe each verdict" (rule ``believe_render``), placed after Table 2;
+    "" leaves it out.
     """
     import logging
 
@@ -601,6 +603,11 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
         {"title": "Table 2: the study's verdicts beside this run's", "items": t2,
          "html": believe_note},
     ]
+    # --- section of workflow/rules/believe.smk (analysis/render/believe.py) ---
+    if believe_html:
+        sections.append({"title": "How much to believe each verdict",
+                         "html": Path(believe_html).read_text(encoding="utf-8")})
+    # ---
     default = verdicts[(verdicts["rule"] == specs["default_rule"])
                        & (verdicts["sample"] == "all")].set_index("hypothesis")
     for hyp, h in specs["hypotheses"].items():

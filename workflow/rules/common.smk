@@ -3,6 +3,7 @@
 import os
 
 from analysis.config import check_config, check_input_paths, refuse_code
+from analysis.believe.settings import load_believe
 from analysis.engine.specs import load_specs
 
 # Configuration is data: a file that asks for YTE evaluation (`__use_yte__`) is refused.
@@ -122,6 +123,14 @@ def believe_summary(wildcards):
     return [BELIEVE_SUMMARY]
 
 
+def believe_section(wildcards):
+    """The report's section "How much to believe each verdict" (rule believe_render), when the
+    simulations have been run (results/believe/summary.csv present)."""
+    if not os.path.exists(BELIEVE_SUMMARY) or not config.get("believe"):
+        return []
+    return ["reports/believe/section.html"]
+
+
 def provenance_inputs():
     """Every input file whose checksum the provenance record lists."""
     files = [p["path"] for p in config["panels"].values()]
@@ -154,3 +163,24 @@ def all_targets():
         "results/integration/joint_display.csv",
         "reports/report.html",
     ]
+
+
+# "How much to believe each verdict" (workflow/rules/believe.smk): its settings, checked at
+# start-up, and the chunks its replications run in.
+BELIEVE_FILE = config.get("believe") or ""
+BELIEVE = (
+    load_believe(BELIEVE_FILE, load_specs(config["hypotheses"])) if BELIEVE_FILE else {}
+)
+REPRODUCE = ["current"] + (
+    ["reference"] if BELIEVE and BELIEVE["calibration"].get("compare_with") else []
+)
+
+
+def believe_chunks(block):
+    return range(BELIEVE[block]["chunks"]) if BELIEVE else []
+
+
+def reproduce_params(wildcards):
+    if wildcards.which == "reference":
+        return BELIEVE["calibration"]["compare_with"]
+    return "config/synthetic.yaml"

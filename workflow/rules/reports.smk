@@ -83,6 +83,7 @@ rule report:
         provenance_inputs=provenance_inputs(),
         synthetic_config="config/synthetic.yaml",
         believe=believe_summary,
+        believe_section=believe_section,
     output:
         html=report(
             "reports/report.html", caption="../report/report.rst", category="Report"

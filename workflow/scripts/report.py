@@ -18,4 +18,5 @@ run_stage(
     synthetic_config=sm.input.synthetic_config, out_html=sm.output.html,
     out_provenance=sm.output.provenance, out_qual_dir=sm.output.qualitative,
     out_index=sm.output.index, believe=next(iter(sm.input.believe), None),
+    believe_html=next(iter(sm.input.believe_section), ""),
 )
