@@ -519,7 +519,7 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
                qualitative: dict[str, str], pathway_figure: str, pathway_caption: str,
                input_files: list[str], synthetic_config: str, out_html: str,
                out_provenance: str, out_qual_dir: str, out_index: str | None = None,
-               believe: str | None = None, believe_html: str = "") -> None:
+               ) -> None:
     """Stage ``report``: the self-contained HTML report, provenance.json, qualitative tables,
     and reports/index.md.
 
@@ -531,9 +531,10 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
     figures behind ``<details>``); normality, test choices, the ledger, the countries and the
     provenance are folded. Sample folders of reports/tables and reports/figures that this run
     does not make are removed. ``out_index`` (default: reports/index.md beside ``out_html``)
-    maps every table and figure to the rule and program that make it. ``believe_html``: the
-    section "How much to believe each verdict" (rule ``believe_render``), placed after Table 2;
-    "" leaves it out.
+    maps every table and figure to the rule and program that make it. Table 2 links to
+    ``believe.html`` beside the report: "How much to believe each verdict", written by the
+    simulation target ``believe`` (workflow/rules/believe.smk), which the default run does not
+    depend on.
     """
     import logging
 
@@ -588,10 +589,12 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
                    f"<p>{len(ledger)} excluded rows, each with its reason "
                    "(<code>results/pooled/exclusions.csv</code>):</p>" + frame_html(ledger))
     t2 = _entries(all_tables, "Verdicts")
-    believe_note = ("" if believe else
-                    '<p class="note">How much to believe each verdict (power, false-support '
-                    "rate under no effect, specification-curve support) joins this table when "
-                    "<code>results/believe/summary.csv</code> is present.</p>")
+    believe_note = ('<p class="note">How much to believe each verdict (the power of each '
+                    "verdict rule, its false-support rate when nothing is there, the share of "
+                    "defensible specifications that support the hypothesis, the chance of "
+                    "reproducing the study's Table 2): <a href=\"believe.html\">believe.html</a>"
+                    ", made by the simulation target <code>snakemake --cores 2 believe</code> "
+                    "(a few minutes; not part of the default run).</p>")
     sample_tables = _entries(all_tables, "Sample")
     table1 = _stem(sample_tables, "table1")
     sections: list[dict[str, Any]] = [
@@ -603,11 +606,6 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
         {"title": "Table 2: the study's verdicts beside this run's", "items": t2,
          "html": believe_note},
     ]
-    # --- section of workflow/rules/believe.smk (analysis/render/believe.py) ---
-    if believe_html:
-        sections.append({"title": "How much to believe each verdict",
-                         "html": Path(believe_html).read_text(encoding="utf-8")})
-    # ---
     default = verdicts[(verdicts["rule"] == specs["default_rule"])
                        & (verdicts["sample"] == "all")].set_index("hypothesis")
     for hyp, h in specs["hypotheses"].items():

@@ -271,7 +271,7 @@ rule believe_render:
         calibration="results/believe/calibration.csv",
         specs=config["hypotheses"],
     output:
-        html="reports/believe/section.html",
+        html="reports/believe.html",
         figures=directory("reports/believe/figures"),
     log:
         "logs/believe/render.log",
@@ -284,5 +284,13 @@ rule believe_render:
         mem_mb=1000,
     params:
         formats=config["outputs"]["figure_formats"],
+        synthetic=any(p["synthetic"] for p in config["panels"].values()),
     script:
         "../scripts/believe_render.py"
+
+
+# The simulation target: `snakemake --cores 2 believe` (not part of the default run).
+rule believe:
+    input:
+        "reports/believe.html",
+        "results/believe/summary.csv",

@@ -110,27 +110,6 @@ def cross_sample_results(wildcards):
     return [f"results/analysis/{s}/results.csv" for s in SAMPLES]
 
 
-# The "how much to believe each verdict" summary joins Table 2 and the report when present
-# (written by the simulation stages; the pooled sample only).
-BELIEVE_SUMMARY = "results/believe/summary.csv"
-
-
-def believe_summary(wildcards):
-    if getattr(wildcards, "sample", "all") != "all" or not os.path.exists(
-        BELIEVE_SUMMARY
-    ):
-        return []
-    return [BELIEVE_SUMMARY]
-
-
-def believe_section(wildcards):
-    """The report's section "How much to believe each verdict" (rule believe_render), when the
-    simulations have been run (results/believe/summary.csv present)."""
-    if not os.path.exists(BELIEVE_SUMMARY) or not config.get("believe"):
-        return []
-    return ["reports/believe/section.html"]
-
-
 def provenance_inputs():
     """Every input file whose checksum the provenance record lists."""
     files = [p["path"] for p in config["panels"].values()]

@@ -8,7 +8,6 @@ rule tables:
         normality=expand("results/analysis/{sample}/normality.csv", sample=SAMPLES),
         panels=[panel_of(s) for s in SAMPLES],
         codebook=config["codebook"],
-        believe=believe_summary,
     output:
         table_dirs(),
     log:
@@ -82,8 +81,6 @@ rule report:
         joint_display="results/integration/joint_display.csv",
         provenance_inputs=provenance_inputs(),
         synthetic_config="config/synthetic.yaml",
-        believe=believe_summary,
-        believe_section=believe_section,
     output:
         html=report(
             "reports/report.html", caption="../report/report.rst", category="Report"
