@@ -67,6 +67,7 @@ def snakemake(work: Path, cores: int, *extra: str) -> dict:
     """Run snakemake in ``work``; wall time and the jobs it ran (from benchmarks/)."""
     shutil.rmtree(work / "benchmarks", ignore_errors=True)
     start = time.perf_counter()
+    # the default target; `--quiet all` silences every kind of message
     proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", str(cores), "--quiet",
                            "all", *extra], cwd=work, capture_output=True, text=True, env=ENV)
     wall = time.perf_counter() - start
