@@ -72,7 +72,7 @@ def snakemake(work: Path, cores: int, *extra: str) -> dict:
                            "all", *extra], cwd=work, capture_output=True, text=True, env=ENV)
     wall = time.perf_counter() - start
     if proc.returncode:
-        raise SystemExit(f"snakemake failed in {work}:\n{proc.stderr[-4000:]}")
+        raise SystemExit(f"snakemake failed in {work}:\n{(proc.stdout + proc.stderr)[-4000:]}")
     jobs = {}
     for tsv in sorted((work / "benchmarks").rglob("*.tsv")):
         head, row = tsv.read_text().splitlines()[:2]
@@ -87,12 +87,14 @@ def _edit_hypothesis(work: Path) -> None:
     text = path.read_text(encoding="utf-8")
     marker = "label: "
     i = text.index(marker) + len(marker)
-    path.write_text(text[:i] + "Edited: " + text[i:], encoding="utf-8")
+    path.write_text(text[:i] + "Edited " + text[i:], encoding="utf-8")
 
 
 def _add_panel(work: Path) -> list[str]:
     src = work / "data" / "synthetic" / "india.csv"
-    shutil.copy2(src, work / "data" / "synthetic" / "extra.csv")
+    # firm ids are unique across panels: the copy's firms get ids of their own
+    (work / "data" / "synthetic" / "extra.csv").write_text(
+        src.read_text(encoding="utf-8").replace("IND-", "XTR-"), encoding="utf-8")
     overlay = work / "config" / "bench_extra_panel.yaml"
     overlay.write_text(
         "panels:\n  extra:\n    path: data/synthetic/extra.csv\n    synthetic: true\n"
