@@ -202,9 +202,8 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH,
     config.setdefault("presets_dir", "config/presets")
     config.setdefault("per_country", True)
     outputs = config.setdefault("outputs", {})
-    outputs.setdefault("table_formats", ["csv", "html"])
-    outputs.setdefault("figure_formats", ["png"])
-    outputs.setdefault("spss_tables", "pooled")
+    for key, prop in schema["properties"]["outputs"]["properties"].items():
+        outputs.setdefault(key, copy.deepcopy(prop["default"]))
     problems = []
     for name, panel in config["panels"].items():
         panel["config_file"] = sources.get(name, sources.get("*", "config/config.yaml"))

@@ -327,10 +327,15 @@ def build_report(*, title: str, synthetic: bool, sections: list[dict[str, Any]],
         body.append(details(s.get("folded_title") or f"Show {s['title'].lower()}", text)
                     if s.get("folded") else text)
         body.append("</section>")
+    return html_page(title, "\n".join(body))
+
+
+def html_page(title: str, body: str) -> str:
+    """A self-contained HTML page in the report's style around ``body``."""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
+            + body + "\n</body></html>\n")
 
 
 def load_manifests(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
