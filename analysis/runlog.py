@@ -43,13 +43,45 @@ def run_stage(log_path: str | Path, func: Callable[..., Any], /, **kwargs: Any) 
     return result
 
 
-def run_stages(*steps: tuple[str | Path, Callable[..., Any], dict[str, Any]]) -> list[Any]:
-    """Run several stages in one job, in order, each with its own log file.
+def run_stages(*steps: tuple[str | Path, Callable[..., Any], dict[str, Any]],
+               processes: int = 1) -> list[Any]:
+    """Run several stages in one job, each with its own log file.
 
     A job that runs several stages pays the interpreter start-up and the imports once; every
     stage still leaves its own artifacts and log. Each step is ``(log_path, func, kwargs)``.
+    With ``processes`` above 1 the steps must be independent of each other: they are shared
+    out, in order, to that many forked worker processes (each step runs whole in one worker,
+    so every file it writes is the same for any number of processes). An input error in any
+    step ends the job with exit status 1 once the running steps have finished.
     """
-    return [run_stage(log_path, func, **kwargs) for log_path, func, kwargs in steps]
+    if processes <= 1 or len(steps) < 2:
+        return [run_stage(log_path, func, **kwargs) for log_path, func, kwargs in steps]
+    import multiprocessing
+
+    global _STEPS
+    _STEPS = list(steps)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(processes, len(steps))) as pool:
+            outcomes = list(pool.imap(_run_step, range(len(steps)), chunksize=1))
+    finally:
+        _STEPS = []
+    if any(failed for failed, _ in outcomes):
+        sys.exit(1)
+    return [result for _, result in outcomes]
+
+
+#: The steps of the running :func:`run_stages`, inherited by its forked workers.
+_STEPS: list[tuple[str | Path, Callable[..., Any], dict[str, Any]]] = []
+
+
+def _run_step(i: int) -> tuple[bool, Any]:
+    """One step in a worker: ``(True, None)`` when it ended with an input error (already
+    logged and printed), so that the worker survives and the parent exits."""
+    log_path, func, kwargs = _STEPS[i]
+    try:
+        return False, run_stage(log_path, func, **kwargs)
+    except SystemExit:
+        return True, None
 
 
 def write_json(obj: Any, path: str | Path) -> None:

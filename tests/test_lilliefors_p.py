@@ -197,7 +197,10 @@ def test_vectorised_equals_scalar_and_nan():
     p = lilliefors_pvalue(d, n)
     assert p.shape == (2, 3) and math.isnan(p[0, 2])
     for i, j in [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2)]:
-        assert p[i, j] == lilliefors_pvalue(float(d[i, j]), int(n[i, j]))
+        # the array path may use numpy's vectorised exp/log, the scalar path libm's: equal
+        # to the last bits, not necessarily bit for bit
+        assert math.isclose(p[i, j], lilliefors_pvalue(float(d[i, j]), int(n[i, j])),
+                            rel_tol=1e-12, abs_tol=0.0)
     assert math.isnan(lilliefors_pvalue(float("nan"), 10))
     assert isinstance(lilliefors_pvalue(0.1, 10), float)
 

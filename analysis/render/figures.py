@@ -547,26 +547,31 @@ def qq_figure(panel: pd.DataFrame, variable: str, group_var: str = "size_group",
 _NO_EFFECT = ("linear", "Effect size", 0.0)
 
 
-def _forest_effect(rows: pd.DataFrame, entry: registry.TestEntry | None,
-                   ) -> tuple[pd.Series | None, registry.Effect | None]:
-    """The row a forest plot draws for one comparison: the entry's ``forest`` statistic, or
-    the first of its fallbacks present (an estimable one before one that is not); with term
-    ``"focus"`` only the group-1 model term (:func:`~analysis.stats.registry.focus_name`)."""
+def _forest_pick(statistics: Sequence[str], terms: Sequence[str], statuses: Sequence[str],
+                 group1: str, entry: registry.TestEntry | None) -> int | None:
+    """Which of one comparison's rows a forest plot draws (its position, None for none): the
+    entry's ``forest`` statistic, or the first of its fallbacks present (an estimable one
+    before one that is not); with term ``"focus"`` only the group-1 model term
+    (:func:`~analysis.stats.registry.focus_name`)."""
     if entry is None:
-        return None, None
+        return None
     eff = entry.forest
     rank = {name: i for i, name in enumerate((eff.statistic, *eff.fallbacks))}
-    focus = registry.focus_name(str(rows["group1"].iloc[0])) if eff.term == "focus" else None
+    focus = registry.focus_name(group1) if eff.term == "focus" else None
     best: tuple[bool, int, int] | None = None
-    for i, (stat, term, status) in enumerate(zip(rows["statistic"].tolist(),
-                                                  rows["term"].tolist(),
-                                                  rows["status"].tolist(), strict=True)):
+    for i, (stat, term, status) in enumerate(zip(statistics, terms, statuses, strict=True)):
         if stat in rank and (focus is None or term == focus):
             key = (status != "ok", rank[stat], i)  # estimable first, then fallback order
             best = key if best is None or key < best else best
-    if best is None:
-        return None, eff
-    return rows.iloc[best[2]], eff
+    return None if best is None else best[2]
+
+
+def _int_or_none(value: Any) -> int | None:
+    """A year as an int; None when missing or not a number."""
+    try:
+        return None if value is None or pd.isna(value) or value == "" else int(float(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def _effect_rows(results: pd.DataFrame, hypothesis: str) -> pd.DataFrame:
@@ -576,47 +581,60 @@ def _effect_rows(results: pd.DataFrame, hypothesis: str) -> pd.DataFrame:
     then fallbacks; e.g. the odds ratio of a crosstab, Exp(B) of the group term of a logit),
     with its CI, status and reason, its axis (scale and axis title), no-effect value and
     printed name. A comparison without that row is "not estimable" with the test row's reason.
+    A comparison is the rows sharing (sample, spec, stratum variable, stratum, scope, year),
+    in order of first appearance.
     """
     res = results[results["hypothesis"] == hypothesis]
     keys = ["sample", "spec_id", "stratum_var", "stratum", "scope", "year"]
-    out = []
-    order = {k: i for i, k in enumerate(dict.fromkeys(res["spec_id"]))}
-    strata = {k: i for i, k in enumerate(dict.fromkeys(res["stratum"].astype(str)))}
+    text = ["outcome", "group_var", "group1", "group2"]
+    col = {c: res[c].tolist() for c in {*keys, "test", "statistic", "term", "status", "reason",
+                                        "role"} if c in res}
+    col.update({c: [str(v) for v in res[c].tolist()] if c in res else [""] * len(res)
+                for c in text})
+    num = {c: res[c].to_numpy(dtype=float) for c in ("value", "ci_low", "ci_high")}
+    col["year"] = [_int_or_none(v) for v in col["year"]]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, key in enumerate(zip(*(col[k] for k in keys), strict=True)):
+        groups.setdefault(key, []).append(i)
+    order = {k: i for i, k in enumerate(dict.fromkeys(col["spec_id"]))}
+    strata = {k: i for i, k in enumerate(dict.fromkeys(str(v) for v in col["stratum"]))}
     position = {name: i for i, name in enumerate(registry.REGISTRY)}
-    for key, rows in res.groupby(keys, sort=False, dropna=False):
-        test = str(rows["test"].iloc[0])
+    out = []
+    for key, rows in groups.items():
+        test = str(col["test"][rows[0]])
         entry = registry.REGISTRY.get(test)
-        row, eff = _forest_effect(rows, entry)
-        if row is None:
-            t = rows[rows["role"] == "test"]
-            row = t.iloc[0] if len(t) else rows.iloc[0]
-            status, reason = "not estimable", str(row["reason"]) or "no effect size"
+        eff = entry.forest if entry is not None else None
+        pick = _forest_pick([col["statistic"][i] for i in rows], [col["term"][i] for i in rows],
+                            [col["status"][i] for i in rows], col["group1"][rows[0]], entry)
+        if pick is None:
+            tests = [i for i in rows if col["role"][i] == "test"]
+            row = tests[0] if tests else rows[0]
+            status, reason = "not estimable", str(col["reason"][row]) or "no effect size"
         else:
-            status, reason = str(row["status"]), str(row["reason"])
-        statistic = str(row["statistic"])
+            row = rows[pick]
+            status, reason = str(col["status"][row]), str(col["reason"][row])
+        statistic = str(col["statistic"][row])
         if entry is None or eff is None:
             label = ""
         else:
             label = eff.label if statistic == eff.statistic else entry.label_of(statistic)
-        year = pd.to_numeric(pd.Series([key[5]], dtype=object), errors="coerce").iloc[0]
-        year = None if pd.isna(year) else int(year)
-        first = rows.iloc[0]
+        year = key[5]
+        first = rows[0]
         out.append({"sample": key[0], "spec_id": key[1], "stratum_var": key[2],
-                    **{c: str(first.get(c, "")) for c in ("outcome", "group_var", "group1",
-                                                          "group2")},
+                    **{c: col[c][first] for c in text},
                     "stratum": "" if pd.isna(key[3]) else str(key[3]), "scope": key[4],
                     "year": year, "test": test, "statistic": statistic, "label": label,
                     "scale": eff.scale if eff else "", "axis": eff.axis if eff else "",
                     "null": eff.null if eff else math.nan,
-                    "value": float(row["value"]), "ci_low": float(row["ci_low"]),
-                    "ci_high": float(row["ci_high"]), "status": status, "reason": reason,
+                    "value": float(num["value"][row]), "ci_low": float(num["ci_low"][row]),
+                    "ci_high": float(num["ci_high"][row]), "status": status, "reason": reason,
                     "_o": order[key[1]], "_s": strata.get(str(key[3]), 0),
                     "_y": 9999 if key[4] == "pooled" else (year or 0),
                     "_t": position.get(test, len(position))})
     df = pd.DataFrame(out)
     if df.empty:
         return df
-    samples = {k: i for i, k in enumerate(dict.fromkeys(res["sample"]))}
+    samples = {k: i for i, k in enumerate(dict.fromkeys(col["sample"]))}
     df["_n"] = df["sample"].map(samples)
     return df.sort_values(["_o", "_s", "_y", "_n"], kind="stable").reset_index(drop=True)
 
@@ -890,8 +908,8 @@ def _normalize(results: pd.DataFrame) -> pd.DataFrame:
               "statistic", "test", "spec_id", "hypothesis", "sample", "scope", "group1",
               "group2", "outcome", "group_var"):
         if c in out:
-            out[c] = out[c].map(lambda v: "" if v is None or v is pd.NA or (
-                isinstance(v, float) and math.isnan(v)) else str(v))
+            col = out[c].astype(object)
+            out[c] = col.where(col.notna(), "").astype(str)
     if "year" in out:
         y = out["year"]
         out["year"] = pd.to_numeric(y.replace("", np.nan) if y.dtype == object else y,

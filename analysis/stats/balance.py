@@ -10,7 +10,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 
 def standardized_difference(x1: np.ndarray, x2: np.ndarray, *, binary: bool = False) -> float:
@@ -64,6 +63,8 @@ def balance_p(x1: np.ndarray, x2: np.ndarray, *, binary: bool = False) -> dict[s
     >>> r["test"], r["p"] < 0.001
     ('chi_square', True)
     """
+    from scipy import stats
+
     x1 = np.asarray(x1, dtype=float)
     x2 = np.asarray(x2, dtype=float)
     x1, x2 = x1[~np.isnan(x1)], x2[~np.isnan(x2)]

@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.stats._common import _show
 
@@ -221,6 +220,8 @@ def shapiro_wilk(x: Iterable[Any] | np.ndarray | pd.Series) -> dict[str, Any]:
     >>> round(res["statistic"], 3), round(res["p"], 3)
     (0.789, 0.007)
     """
+    from scipy import stats
+
     arr = _clean(x)
     n = arr.size
     why = _degenerate(arr, _SW_MIN_N, "Shapiro-Wilk")

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from analysis.stats._common import Row, _frame, _levels, _na, _require, _row, _show, _two_groups
 
@@ -169,10 +169,14 @@ def _outside_of(data: pd.DataFrame, mask: np.ndarray, strata: str | None,
 
 
 def _t_quantile(df: float) -> float:
+    from scipy import stats
+
     return float(stats.t.ppf(0.975, df))
 
 
 def _t_p(t: float, df: float) -> float:
+    from scipy import stats
+
     return float(2.0 * stats.t.sf(abs(t), df))
 
 
@@ -224,6 +228,8 @@ def svy_crosstab_rows(
     >>> [(r[0], round(r[2], 4)) for r in rows if r[0] in ("risk_difference", "rao_scott_chi2")]
     [('rao_scott_chi2', 1.75), ('risk_difference', 0.5)]
     """
+    from scipy import stats
+
     group = np.asarray(group, dtype=np.int64)
     codes = np.asarray(codes, dtype=np.int64)
     w = np.asarray(weight, dtype=float)
@@ -486,6 +492,8 @@ def svy_logit_rows(
     >>> [round(r[2], 4) for r in rows if r[0] == "exp_b" and r[1] == "sme"]  # = unweighted
     [0.0625]
     """
+    from scipy import stats
+
     y, x, w = np.asarray(y, float), np.asarray(x, float), np.asarray(weight, float)
     n, k = x.shape
     problems = list(problems)

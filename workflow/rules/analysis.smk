@@ -1,5 +1,6 @@
 # Normality tables and the hypothesis engine, for the pooled sample ("all") and each country,
-# in one job: the samples share one start-up and one import of the statistics stack.
+# in one job: the samples share one start-up and one import of the statistics stack, and are
+# shared out to the job's threads as forked processes.
 
 
 rule analysis:
@@ -17,7 +18,7 @@ rule analysis:
         "benchmarks/analysis/analysis.tsv"
     conda:
         "../envs/analysis.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=analysis_mem_mb,
     params:

@@ -16,7 +16,7 @@ rule tables:
         "benchmarks/tables/tables.tsv"
     conda:
         "../envs/analysis.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=1000,
     params:

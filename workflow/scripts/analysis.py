@@ -1,4 +1,5 @@
-"""Rule analysis: the normality tables and every hypothesis spec of each sample."""
+"""Rule analysis: the normality tables and every hypothesis spec of each sample (the samples
+shared out to the job's threads as forked processes)."""
 
 from analysis.engine.stages import run_hypotheses_stage, run_normality
 from analysis.runlog import run_stages
@@ -12,4 +13,4 @@ run_stages(*(step for i, sample in enumerate(par.samples) for step in (
     (log.hypotheses[i], run_hypotheses_stage, dict(
         panel_path=inp.panels[i], specs_path=inp.specs, sample=sample, alpha=par.alpha,
         out_results=out.results[i], out_verdicts=out.verdicts[i])),
-)))
+)), processes=sm.threads)

@@ -1,4 +1,5 @@
-"""Rule tables: every table of every sample, in one process (one start-up for all)."""
+"""Rule tables: every table of every sample, in one job (one start-up for all; the samples
+shared out to the job's threads as forked processes)."""
 
 from analysis.render.tables import run_tables
 from analysis.runlog import run_stages
@@ -14,4 +15,4 @@ run_stages(*(
         formats=list(sm.params.formats),
         detail=sample == "all" or sm.params.spss_tables == "every_sample"))
     for i, sample in enumerate(sm.params.samples)
-))
+), processes=sm.threads)
