@@ -965,10 +965,18 @@ def _draw_all(tasks: list[_FigureTask], outdir: Path, formats: Sequence[str],
             return [_draw_one(i) for i in range(len(tasks))]
         import multiprocessing
 
+        # the forest plots have the most rows and take longest: started first, so that no
+        # worker is left drawing one alone at the end; the results come back in task order
+        order = sorted(range(len(tasks)), key=lambda i: (tasks[i].draw not in _HEAVY, i))
         with multiprocessing.get_context("fork").Pool(min(processes, len(tasks))) as pool:
-            return pool.map(_draw_one, range(len(tasks)), chunksize=1)
+            drawn = dict(zip(order, pool.map(_draw_one, order, chunksize=1), strict=True))
+        return [drawn[i] for i in range(len(tasks))]
     finally:
         _TASKS = []
+
+
+#: The figures drawn first by the workers of :func:`_draw_all` (the slowest to draw).
+_HEAVY: tuple[Callable[..., tuple[Any, str]], ...] = (forest_samples_figure, forest_figure)
 
 
 def render_figures(
