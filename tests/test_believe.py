@@ -311,3 +311,114 @@ def test_the_report_section_renders_from_the_csv_files(tmp_path: Path) -> None:
     assert "alpha" in text and "0.05 -&gt; 0.1" in text  # the flip is listed
     assert "data:image/png;base64," in text
     assert text.count("<table>") >= 8
+
+
+# --------------------------------------------------------------------------- fast paths
+# The simulations use array shortcuts of the engine's outputs; each is checked here against
+# the straightforward computation it replaces.
+def _reference_replicate(panel: pd.DataFrame, specs: dict, families: tuple[str, ...]
+                         ) -> pd.DataFrame:
+    """Each family run in full through the engine (what replicate() shortcuts)."""
+    from analysis.believe.simulate import restrict, with_family
+
+    parts = []
+    for fam in families:
+        fs = with_family(specs, fam)
+        if fam != "auto":
+            fs = restrict(fs, [h for h, v in specs["hypotheses"].items()
+                               if any(t["test"] == "auto" for t in v["tests"])])
+        u = units(run_hypotheses(panel, fs, alpha=0.05))
+        u.insert(0, "family", fam)
+        parts.append(u)
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.mark.parametrize("seed, factor", [(11, 0.0), (12, 1.0)])
+def test_replications_equal_the_engines_results(seed: int, factor: float) -> None:
+    from analysis.believe.simulate import replicate, run_units
+
+    panel = synthetic_panel(dict(scale_effects(PARAMS, factor), seed=seed), derive=DERIVE,
+                            size_def=SIZE_DEF)
+    full = units(run_hypotheses(panel, SPECS))
+    assert run_units(panel, SPECS).to_csv(index=False) == full.to_csv(index=False)
+    fams = ("auto", "nonparametric", "parametric")
+    mine = replicate(panel, SPECS, alpha=0.05, families=fams)
+    assert mine.to_csv(index=False) == _reference_replicate(panel, SPECS, fams).to_csv(
+        index=False)
+    # the other families did run other tests
+    assert set(mine[mine["family"] == "parametric"]["test"]) >= {"welch_t"}
+
+
+def test_adjusted_p_within_groups_equal_the_engines() -> None:
+    from analysis.believe.simulate import adjust_units
+    from analysis.engine.comparisons import adjust_p
+
+    panels = [synthetic_panel(dict(PARAMS, seed=s), derive=DERIVE, size_def=SIZE_DEF)
+              for s in (21, 22)]
+    results = [run_hypotheses(p, SPECS).assign(sample=f"s{i}") for i, p in enumerate(panels)]
+    engine = units(adjust_p(pd.concat(results, ignore_index=True)))
+    raw = pd.concat([units(r).assign(rep=i) for i, r in enumerate(results)], ignore_index=True)
+    mine = adjust_units(raw.assign(p_holm=np.nan, p_bh=np.nan), by=["rep"])
+    for col in ("p_holm", "p_bh"):
+        np.testing.assert_array_equal(mine[col].to_numpy(), engine[col].to_numpy())
+    assert (mine["p_holm"].dropna() >= mine.loc[mine["p_holm"].notna(), "p"]).all()
+
+
+def test_group_codes_number_groups_in_sorted_order() -> None:
+    from analysis.believe.simulate import group_codes
+
+    df = pd.DataFrame({"a": ["y", "x", "y", "x", "z"], "b": [2, 1, 1, 1, 0]})
+    expected = df.groupby(["a", "b"], sort=True).ngroup().to_numpy()
+    np.testing.assert_array_equal(group_codes(df, ["a", "b"]), expected)
+    assert group_codes(df, ["a", "b"]).tolist() == [2, 0, 1, 0, 3]
+
+
+@pytest.mark.parametrize("size_status", ["first_year", "each_year"])
+@pytest.mark.parametrize("definition", ["study", "eu", "wbes"])
+def test_drawn_panels_derive_as_the_derive_stage(size_status: str, definition: str) -> None:
+    from analysis.believe.simulate import derive_drawn, derived_panel
+    from analysis.data.synthetic import generate
+
+    sizes = load_yaml(REPO / "config" / "presets" / "size_definitions.yaml")
+    size_def = dict(sizes[definition], name=definition)
+    for seed, cuts in ((31, [10, 40]), (32, [25, 50])):
+        raw = generate(dict(PARAMS, seed=seed))
+        raw["synthetic"] = True
+        raw.insert(0, "_row", np.arange(len(raw)))  # the ledger of the derive stage names rows
+        derive = dict(DERIVE, size_status=size_status,
+                      doi_bands=dict(DERIVE["doi_bands"], cuts=cuts))
+        pd.testing.assert_frame_equal(derive_drawn(raw, derive=derive, size_def=size_def),
+                                      derived_panel(raw, derive=derive, size_def=size_def))
+    # anything the shortcut does not cover is left to the derive stage
+    odd = raw.assign(export_share=raw["export_share"].where(raw.index != 3))
+    assert derive_drawn(odd, derive=derive, size_def=size_def) is None
+
+
+def test_the_batched_specification_curve_equals_one_run_per_specification() -> None:
+    from analysis.believe.speccurve import run_grid
+    from analysis.engine.comparisons import adjust_p
+
+    panel = synthetic_panel(dict(PARAMS, seed=41), derive=DERIVE, size_def=SIZE_DEF)
+    sizes = load_yaml(REPO / "config" / "presets" / "size_definitions.yaml")
+    choices = {"size_definition": ["study", "eu"], "binary_test": ["crosstab", "logit"],
+               "rule": ["study", "pooled"], "alpha": [0.05, 0.1]}
+    grid = expand_grid(choices, list(choices), BASELINE)
+    headline = {"spec": "H1_crosstab"}
+    curve = run_grid(panel, SPECS, "H1", grid, sizes=sizes, derive=DERIVE, headline=headline,
+                     alpha=0.05)
+    assert len(curve) == 16
+    from analysis.believe.simulate import derived_panel, restrict
+
+    for r in curve.itertuples(index=False):
+        d = derived_panel(panel, derive=DERIVE,
+                          size_def=dict(sizes[r.size_definition], name=r.size_definition))
+        sp = restrict(SPECS, ["H1"])
+        tests = [t for t in sp["hypotheses"]["H1"]["tests"] if t["verdict"] == "primary"]
+        if r.binary_test == "logit":
+            tests = [dict(t, test="logit", controls=[]) for t in tests]
+        sp["hypotheses"]["H1"]["tests"] = tests
+        u = units(adjust_p(run_hypotheses(d, sp)))
+        v = unit_verdicts(u, {r.rule: SPECS["rules"][r.rule]}, r.alpha)
+        assert r.verdict == v["verdict"].iloc[0], r
+        head = u[(u["spec_id"] == "H1_crosstab") & (u["scope"] == "pooled")].iloc[0]
+        assert r.p == pytest.approx(float(head["p"]), abs=0, rel=1e-12)
