@@ -30,6 +30,12 @@ def _pct(x: Any) -> str:
     return f"{s}%" if s else "n/a"
 
 
+def _pct1(x: Any) -> str:
+    """A proportion as a percentage with one decimal (small shares of joint outcomes)."""
+    s = format_num(100 * float(x), 1) if x is not None and pd.notna(x) else ""
+    return f"{s}%" if s else "n/a"
+
+
 def _rate_ci(rate: Any, lo: Any, hi: Any) -> str:
     if pd.isna(rate):
         return "n/a"
@@ -86,6 +92,90 @@ def speccurve_figure(curve: pd.DataFrame, hypothesis: str, *, synthetic: bool) -
                "choices listed beneath; the band is the estimate +- 1.96 (z scale); the dotted "
                "line is z = 1.96.")
     return fig, caption
+
+
+def _pattern_html(indir: Path, read: Any) -> str:
+    """The study's pattern as a joint outcome of the reproduce draws: a paragraph per parameter
+    file, the most frequent joint outcomes, every component's values, and whether the
+    generator's parameters are the calibration's result."""
+    import json
+
+    parts = []
+    record_path = indir / "summary.json"
+    record = (json.loads(record_path.read_text(encoding="utf-8"))
+              if record_path.exists() else {})
+    labels = {c: v.get("label", c) for pat in (record.get("pattern") or {}).values()
+              for c, v in pat.get("components", {}).items()}
+    names = {"current": "the calibrated parameters (config/synthetic.yaml)",
+             "reference": "the parameters before calibration"}
+    for which, pat in (record.get("pattern") or {}).items():
+        parts.append(f"<p><b>Under {html.escape(names.get(which, which))}.</b> "
+                     + pattern_sentence(pat) + "</p>")
+    cal = record.get("calibration")
+    if cal:
+        parts.append(
+            "<p>" + (f"<code>{html.escape(cal['parameters'])}</code> holds the calibration's "
+                     "result (the search from <code>"
+                     f"{html.escape(cal['start'])}</code>)." if cal["is_calibration_result"]
+                     else f"<b><code>{html.escape(cal['parameters'])}</code> is not the "
+                     "calibration's result</b>: it differs in "
+                     + html.escape(", ".join(cal["differences"]))
+                     + " (results/believe/calibrated_synthetic.yaml has the search's "
+                     "values).") + "</p>")
+    rep = read("reproduce.csv") if (indir / "reproduce.csv").exists() else pd.DataFrame()
+    if len(rep):
+        rows = []
+        for comp, g in rep.groupby("component", sort=False):
+            label = g["label"].iloc[0] if "label" in g else comp
+            rows.append([label, *[_rate_ci(x.rate, x.ci_low, x.ci_high)
+                                  for x in g.itertuples(index=False)]])
+        heads = list(dict.fromkeys(rep["parameters"]))
+        parts.append(_table(["part of the study's pattern",
+                             *[f"P under {h} parameters" for h in heads]], rows,
+                            "How often one synthetic draw shows each part of the pattern the "
+                            "study reports (its value in the study's), Table 2, the whole "
+                            "pattern and each Table 2 verdict"))
+    path = indir / "reproduce_joint.csv"
+    if path.exists():
+        joint = read("reproduce_joint.csv")
+        comps = [c for c in labels if c in joint]
+        for which, g in joint.groupby("parameters", sort=False):
+            study = g[g["is_study"].astype(str) == "True"]
+            ref = study.iloc[0] if len(study) else None
+            rows = []
+            for r in g.head(11).itertuples(index=False):
+                d = r._asdict()
+                differs = ("the study's pattern" if str(d["is_study"]) == "True" else
+                           "; ".join(f"{labels[c]}: {d[c]}" for c in comps
+                                     if ref is None or d[c] != ref[c]))
+                rows.append(["–" if pd.isna(d["rank"]) else int(d["rank"]),
+                             f"{_pct1(d['share'])} ({_pct1(d['ci_low'])}–"
+                             f"{_pct1(d['ci_high'])})", int(d["count"]), differs])
+            parts.append(_table(["rank", "share of draws", "draws",
+                                 "outcome (where it differs from the study's pattern)"], rows,
+                                f"The most frequent joint outcomes under the {which} "
+                                f"parameters ({int(g['replications'].iloc[0])} draws; tied "
+                                "outcomes share a rank)"))
+    path = indir / "reproduce_outcomes.csv"
+    if path.exists():
+        oc = read("reproduce_outcomes.csv")
+        for which, g in oc.groupby("parameters", sort=False):
+            rows = []
+            for comp, h in g.groupby("component", sort=False):
+                mine = h[h["is_study"].astype(str) == "True"]
+                top = h.iloc[0]
+                rows.append([h["label"].iloc[0] if "label" in h else comp,
+                             str(mine["value"].iloc[0]) if len(mine) else "",
+                             _rate_ci(mine["share"].iloc[0], mine["ci_low"].iloc[0],
+                                      mine["ci_high"].iloc[0]) if len(mine) else "0%",
+                             f"{top['value']} ({_pct(top['share'])})",
+                             "yes" if len(mine) and str(mine["modal"].iloc[0]) == "True"
+                             else "NO"])
+            parts.append(_table(["component", "the study's value", "its share",
+                                 "most frequent value", "the study's is the most frequent"],
+                                rows, f"Each component of the pattern under the {which} "
+                                "parameters"))
+    return "\n".join(parts)
 
 
 def _img(path: Path, caption: str) -> str:
@@ -210,27 +300,23 @@ def believe_section(indir: str | Path, figdir: str | Path, specs: dict[str, Any]
                          "within 3 MC s.e."], rows,
                         "Two-group tests at 57 vs 57: simulated power against analytic power"))
 
-    # calibration
-    rep = read("reproduce.csv")
-    if len(rep):
-        rows = []
-        for comp, g in rep.groupby("component", sort=False):
-            rows.append([comp, *[_rate_ci(x.rate, x.ci_low, x.ci_high)
-                                 for x in g.itertuples(index=False)]])
-        heads = list(dict.fromkeys(rep["parameters"]))
-        parts.append(_table(["part of the study's pattern",
-                             *[f"P under {h} parameters" for h in heads]], rows,
-                            "How often one synthetic draw shows each part of the pattern the "
-                            "study reports"))
+    # calibration: the study's pattern as a joint outcome, per component, the search
+    parts.append(_pattern_html(indir, read))
     cal_path = indir / "calibration.csv"
     if cal_path.exists():
         cal = pd.read_csv(cal_path, keep_default_na=False)
-        rows = [[r.step, r.parameters, r.candidate, r.components, _pct(r.rate),
-                 "chosen" if str(r.chosen) == "True" else ""]
+        rows = [[r.step, r.parameters, r.candidate, r.components,
+                 f"{r.modal} of {r.of}" if "modal" in cal else "", _pct(r.rate),
+                 int(r.replications), "chosen" if str(r.chosen) == "True" else ""]
                 for r in cal.itertuples(index=False)]
-        parts.append(_table(["step", "parameter", "candidate", "components", "rate", ""], rows,
-                            "Calibration search (coordinate search over the candidates of "
-                            "config/believe.yaml; the same replications for every candidate)"))
+        parts.append(_table(["step", "parameter", "candidate", "components",
+                             "study's value modal", "all shown", "draws", ""], rows,
+                            "Calibration search from the parameters before calibration "
+                            "(coordinate search over the candidates of config/believe.yaml, "
+                            "in order; each step keeps the candidate under which most of its "
+                            "components have the study's value as their most frequent value, "
+                            "then the one under which all are most often shown; the same "
+                            "draws for every candidate)"))
 
     # specification curve
     curve = read("speccurve.csv")
@@ -296,3 +382,45 @@ def run_believe_render(*, indir: str, specs_path: str, out_html: str, figdir: st
     text = believe_section(indir, figdir, load_yaml(specs_path), tuple(formats or ("png",)))
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(believe_page(text, synthetic=synthetic), encoding="utf-8")
+
+
+
+def pattern_sentence(pattern: dict[str, Any], labels: dict[str, str] | None = None) -> str:
+    """One paragraph (HTML) on the study's whole pattern as a joint outcome of ``pattern``'s
+    draws: its share with its Monte-Carlo interval, whether it is the single most frequent
+    joint outcome, the runner-up, and per component whether the study's value is the most
+    frequent value."""
+    esc = html.escape
+    n, rank = pattern["replications"], pattern.get("rank")
+    comps = pattern.get("components", {})
+    labels = labels or {c: v.get("label", c) for c, v in comps.items()}
+    modal = [c for c, v in comps.items() if v["modal"]]
+    share = f"{_pct1(pattern['share'])} ({_pct1(pattern['ci_low'])}–{_pct1(pattern['ci_high'])})"
+    out = (f"The study's whole pattern (Table 2 and the text: {len(comps)} components) came "
+           f"out in {pattern['count']} of {n} draws from <code>{esc(pattern['file'])}</code>: "
+           f"{share}, among {pattern['distinct_outcomes']} distinct joint outcomes. ")
+    runner = pattern.get("runner_up") or {}
+    if pattern["modal"]:
+        out += ("It is the <b>single most frequent joint outcome</b>; the next most frequent ("
+                + esc(", ".join(f"{labels.get(c, c)}: {v}" for c, v in
+                                runner.get("values", {}).items()) or "none")
+                + f") came out in {_pct1(runner.get('share'))}"
+                + (", a difference beyond twice its Monte-Carlo standard error. "
+                   if pattern.get("difference_beyond_mc_error") else
+                   ", a difference within twice its Monte-Carlo standard error: more draws "
+                   "would be needed to call the mode firmly. "))
+    else:
+        where = (f"rank {rank}" if rank is not None else "it came out in no draw")
+        out += (f"It is <b>not</b> the most frequent joint outcome ({where}); the most "
+                "frequent differs in "
+                + esc("; ".join(f"{labels.get(c, c)}: {v}" for c, v in
+                                runner.get("values", {}).items()) or "nothing")
+                + f" and came out in {_pct1(runner.get('share'))}"
+                + (", beyond twice the Monte-Carlo standard error of the difference. "
+                   if pattern.get("difference_beyond_mc_error") else
+                   ", within twice the Monte-Carlo standard error of the difference. "))
+    out += (f"For {len(modal)} of {len(comps)} components the study's value is the most "
+            "frequent value" + ("." if len(modal) == len(comps) else
+                                " (not for " + esc(", ".join(labels.get(c, c) for c in comps
+                                                              if c not in modal)) + ")."))
+    return out

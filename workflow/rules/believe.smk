@@ -86,7 +86,7 @@ rule believe_calibrate:
     input:
         believe=BELIEVE_FILE,
         specs=config["hypotheses"],
-        synthetic="config/synthetic.yaml",
+        start=BELIEVE["calibration"]["start"] if BELIEVE else [],
     output:
         table="results/believe/calibration.csv",
         params="results/believe/calibrated_synthetic.yaml",
@@ -94,6 +94,8 @@ rule believe_calibrate:
         "logs/believe/calibrate.log",
     benchmark:
         "benchmarks/believe/calibrate.tsv"
+    # the longest job (a serial search): started first
+    priority: 10
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -233,8 +235,11 @@ rule believe_summary:
         ),
         results="results/analysis/all/results.csv",
         verdicts="results/analysis/all/verdicts.csv",
+        synthetic="config/synthetic.yaml",
+        calibrated="results/believe/calibrated_synthetic.yaml",
     output:
         summary="results/believe/summary.csv",
+        record="results/believe/summary.json",
         tables=multiext(
             "results/believe/",
             "details.csv",
@@ -245,6 +250,8 @@ rule believe_summary:
             "mde.csv",
             "analytic_power.csv",
             "reproduce.csv",
+            "reproduce_outcomes.csv",
+            "reproduce_joint.csv",
             "speccurve.csv",
             "flips.csv",
             "joint_tests.csv",
