@@ -384,6 +384,22 @@ def run_believe_render(*, indir: str, specs_path: str, out_html: str, figdir: st
     Path(out_html).write_text(believe_page(text, synthetic=synthetic), encoding="utf-8")
 
 
+# --------------------------------------------------------------------------- in the report
+#: Where the report links to the detailed page (beside it).
+PAGE = "believe.html"
+RECOMPUTE = ("<code>snakemake --cores 2 believe</code> (a few minutes), then "
+             "<code>sme-intl believe --publish</code> (copies <code>results/believe/"
+             "summary.csv</code> and <code>summary.json</code> to the published location), "
+             "then <code>snakemake --cores 2</code> for the report")
+
+
+def _interval(x: Any, lo: Any, hi: Any) -> str:
+    if x is None or pd.isna(x):
+        return "n/a"
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return _pct(x)
+    return f"{_pct(x)} ({_pct(lo)}–{_pct(hi)})"
+
 
 def pattern_sentence(pattern: dict[str, Any], labels: dict[str, str] | None = None) -> str:
     """One paragraph (HTML) on the study's whole pattern as a joint outcome of ``pattern``'s
@@ -424,3 +440,84 @@ def pattern_sentence(pattern: dict[str, Any], labels: dict[str, str] | None = No
                                 " (not for " + esc(", ".join(labels.get(c, c) for c in comps
                                                               if c not in modal)) + ")."))
     return out
+
+
+def report_section(record: dict[str, Any], *, page: str = PAGE) -> str:
+    """The section "How much to believe each verdict" of the report, from the record of the
+    stage ``believe_published`` (:func:`analysis.believe.publish.run_check_published`).
+
+    Current results: per hypothesis the verdict, its power, the false-support rate of its
+    rule, its specification-curve support share and the probability of reproducing the
+    study's verdict, with Monte-Carlo intervals, and the study's whole pattern as a joint
+    outcome. Results for other inputs, or none: says so, and how to compute and publish them;
+    no number is shown.
+    """
+    esc = html.escape
+    status = record.get("status")
+    path = esc(record.get("path") or "")
+    link = (f'<p class="note">Every simulation behind these numbers (null rejection rates, '
+            f"power curves, the calibration, the specification curves, bootstrap intervals): "
+            f'<a href="{esc(page)}">{esc(page)}</a>.</p>')
+    if status == "off":
+        return ("<p>Switched off: the configuration publishes no believe results "
+                "(<code>believe_results: null</code>). To show them: set "
+                "<code>believe_results: data/believe/summary.csv</code> and run "
+                f"{RECOMPUTE}.</p>")
+    if status == "absent":
+        return (f"<p>No believe results are published at <code>{path}</code>. To compute and "
+                f"publish them: {RECOMPUTE}.</p>")
+    if status != "current":
+        diff = record.get("differences") or []
+        return ("<p><b>Not shown: the published believe results "
+                f"(<code>{path}</code>) were computed from other inputs than this run's</b> "
+                "(" + esc("; ".join(diff[:8])) + ("; ..." if len(diff) > 8 else "")
+                + "), so their power, false-support rates, specification curves and "
+                "probabilities do not describe this run, and Table 2 carries no believe "
+                f"columns. To compute them for these inputs: {RECOMPUTE}.</p>")
+    rows = record.get("summary") or []
+    side = record.get("sidecar") or {}
+    synthetic = any(str(r.get("synthetic")) == "True" for r in rows)
+    rule = rows[0]["rule"] if rows else side.get("rule", "study")
+    reps = side.get("replications", {})
+    body = []
+    if synthetic:
+        body.append("<p><b>SYNTHETIC DATA.</b> These rates describe the synthetic process "
+                    "and panels, not the study's firms.</p>")
+    body.append(
+        "<p>Each verdict is only as good as the decision rule behind it (normality pretest, "
+        "test, verdict rule) at this sample size. By simulation "
+        f"({reps.get('power', '?')} draws per power estimate, {reps.get('no_effect', '?')} "
+        f"under no effect, {reps.get('reproduce', '?')} from the calibrated generator; 95% "
+        "Monte-Carlo intervals in brackets): the <i>power</i> is P(Supported) under the "
+        "generator's effects at the study's n (57 vs 57 firms, three years); the "
+        "<i>false support</i> P(Supported) when the generator has no effect; the "
+        "<i>specification-curve support</i> the share of defensible analyses (size "
+        "definition, bands, test family, verdict rule, alpha, ...) that support the "
+        "hypothesis on this panel; <i>P(study's verdict)</i> how often one draw from the "
+        "calibrated generator gives the study's Table 2 verdict.</p>")
+    trs = []
+    for r in rows:
+        trs.append([
+            f"{r['hypothesis']} {r.get('label', '')}", r.get("study_verdict", ""),
+            r.get("verdict") or "n/a",
+            _interval(r.get("power"), r.get("power_low"), r.get("power_high")),
+            _interval(r.get("false_support_rate"), r.get("false_support_low"),
+                      r.get("false_support_high")),
+            (_pct(r.get("spec_curve_support"))
+             + (f" of {int(r['spec_curve_specifications'])}"
+                if pd.notna(r.get("spec_curve_specifications")) else "")
+             if pd.notna(r.get("spec_curve_support")) else "n/a"),
+            _interval(r.get("p_reproduce_study"), r.get("p_reproduce_low"),
+                      r.get("p_reproduce_high"))])
+    body.append(_table(["Hypothesis", "Study", f"This run ({rule})", "Power (57 vs 57)",
+                        "False support, no effect", "Specifications supporting",
+                        "P(study's verdict)"], trs,
+                       f"How much to believe each verdict (rule {rule}; published "
+                       f"{record.get('path', '')})"))
+    cur = (side.get("pattern") or {}).get("current")
+    if cur:
+        t2 = side.get("p_reproduce_table2")
+        ci = side.get("table2_interval") or [None, None]
+        body.append("<p>" + pattern_sentence(cur) + " All five Table 2 verdicts as the study's: "
+                    f"{_interval(t2, ci[0], ci[1])}.</p>")
+    return "\n".join(body) + link
