@@ -3,6 +3,8 @@
     sme-intl reproduce [--cores N]            the whole pipeline on the configured panels
     sme-intl run SHEET [--cores N]            the pipeline on your panels (a panel sheet)
     sme-intl check FILE [--preset wbes] ...   ingest and validate one file, print its ledger
+    sme-intl believe [--cores N] [--publish]  the believe simulations; --publish copies their
+                                              summary to where the report reads it
     sme-intl open                             open reports/report.html in a browser
 
 Every command runs Snakemake in the repository (the current directory) and prints one line
@@ -160,6 +162,28 @@ def cmd_check(ns: argparse.Namespace) -> int:
     return 0
 
 
+def publish_command(*args: str) -> list[str]:
+    """The program that publishes the believe summary (``python -m
+    analysis.believe.publish``), with ``args``."""
+    return [sys.executable, "-m", "analysis.believe.publish", *args]
+
+
+def cmd_believe(ns: argparse.Namespace) -> int:
+    """Run the believe simulations (target ``believe``); with ``--publish`` copy their summary
+    to the configuration's ``believe_results`` (data/believe/summary.csv), where the report
+    reads it, once it was computed from the configuration's inputs."""
+    if not ns.no_run:
+        code = run_snakemake([*_cores(ns), "believe", *ns.extra],
+                             log=Path("logs/cli/believe.log"))
+        if code:
+            return code
+    if not ns.publish:
+        print("Results: results/believe/ and reports/believe.html; `sme-intl believe "
+              "--publish` makes the report show them")
+        return 0
+    return subprocess.run(publish_command("--config", ns.config), check=False).returncode
+
+
 def cmd_open(ns: argparse.Namespace) -> int:
     import webbrowser
 
@@ -193,6 +217,17 @@ def parser() -> argparse.ArgumentParser:
     chk.add_argument("--panel", help="which panel of --sheet (when it has several)")
     chk.add_argument("--rows", type=int, default=20, help="ledger rows to print")
     chk.set_defaults(func=cmd_check)
+    bel = sub.add_parser("believe", help="run the believe simulations; --publish copies "
+                         "their summary to where the report reads it")
+    bel.add_argument("--cores", type=int, default=2)
+    bel.add_argument("--publish", action="store_true",
+                     help="copy results/believe/summary.csv and summary.json to the "
+                     "configuration's believe_results")
+    bel.add_argument("--no-run", action="store_true",
+                     help="do not run Snakemake first (publish what results/believe holds)")
+    bel.add_argument("--config", default="config/config.yaml",
+                     help="the configuration whose inputs and believe_results count")
+    bel.set_defaults(func=cmd_believe)
     opn = sub.add_parser("open", help="open reports/report.html in a browser")
     opn.add_argument("--print-only", action="store_true", help="only print its address")
     opn.set_defaults(func=cmd_open)

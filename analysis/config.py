@@ -256,9 +256,16 @@ def check_input_paths(config: dict[str, Any]) -> None:
             ("believe", config.get("believe") or None)]
     keys += [(f"cases.{k}", v) for k, v in (config.get("cases") or {}).items()
              if isinstance(v, str)]
+    published = config.get("believe_results") or None
+    if published:
+        keys += [("believe_results", published),
+                 ("believe_results (its sidecar)", str(Path(published).with_suffix(".json")))]
     for key, path in keys:
         if isinstance(path, str) and not glob.glob(path):
-            problems.append(f"config.{key}: file {path!r} not found{hint(path)}")
+            problems.append(f"config.{key}: file {path!r} not found{hint(path)}"
+                            + (" (publish it with `sme-intl believe --publish`, or set "
+                               "believe_results: null)" if key.startswith("believe_results")
+                               else ""))
     if problems:
         raise PipelineInputError(
             "input files named by the configuration are missing (fix the paths; nothing ran):",

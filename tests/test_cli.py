@@ -94,3 +94,29 @@ def test_open_prints_the_report_address(tmp_path: Path, monkeypatch: pytest.Monk
     (tmp_path / "reports" / "report.html").write_text("<html></html>", encoding="utf-8")
     assert cli.main(["open", "--print-only"]) == 0
     assert capsys.readouterr().out.strip().endswith("reports/report.html")
+
+
+def test_believe_runs_the_simulations_then_publishes(fake_snakemake: list[list[str]],
+                                                     tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    script = tmp_path / "fake_publish.py"
+    script.write_text("import sys\nprint('publish', *sys.argv[1:])\n"
+                      "sys.exit(1 if 'stale.yaml' in sys.argv[-1] else 0)\n", encoding="utf-8")
+    published: list[list[str]] = []
+
+    def command(*args: str) -> list[str]:
+        published.append(list(args))
+        return [sys.executable, str(script), *args]
+
+    monkeypatch.setattr(cli, "publish_command", command)
+    assert cli.main(["believe", "--cores", "1"]) == 0
+    assert fake_snakemake == [["--cores", "1", "believe"]] and not published
+    assert cli.main(["believe", "--publish"]) == 0
+    assert fake_snakemake[-1] == ["--cores", "2", "believe"]
+    assert published == [["--config", "config/config.yaml"]]
+    runs = len(fake_snakemake)
+    assert cli.main(["believe", "--publish", "--no-run", "--config", "config/stale.yaml"]) == 1
+    assert len(fake_snakemake) == runs  # --no-run: Snakemake not started
+    assert published[-1] == ["--config", "config/stale.yaml"]

@@ -439,6 +439,20 @@ def test_report_p_values_match_results_csv(fresh: Path, report_tables: dict[str,
     assert sum(checked.values()) >= 10 and len(checked) >= 4, checked
 
 
+def test_report_shows_the_published_believe_results(fresh: Path, report_html: str) -> None:
+    """The default inputs are those the committed believe summary was computed from: the
+    section shows its numbers and Table 2 its columns."""
+    record = read_json(fresh / "results" / "believe" / "published.json")
+    assert record["status"] == "current", record
+    section = _sections(report_html)["How much to believe each verdict"]
+    assert "Power (57 vs 57)" in section and 'href="believe.html"' in section
+    summary = pd.read_csv(fresh / "data" / "believe" / "summary.csv")
+    t2 = pd.read_csv(fresh / "reports" / "tables" / "all" / "table2_verdicts.csv")
+    merged = t2.merge(summary, on="hypothesis", suffixes=("", "_published"))
+    assert len(merged) == len(summary)
+    assert (merged["power"] == merged["power_published"]).all()
+
+
 def test_report_says_synthetic(report_html: str) -> None:
     assert "SYNTHETIC DATA" in report_html
     title = re.search(r"<title>(.*?)</title>", report_html).group(1)
@@ -543,15 +557,16 @@ def test_adding_a_wbes_panel_reruns_only_its_jobs_and_the_pooled_ones(fresh: Pat
 
     dry = snakemake(work, "-n", *OVERLAY)
     assert dry.returncode == 0, dry.describe()
+    # believe_published: the published believe results are checked against the new inputs
     expected = {"panel": 1, "pool": 1, "analysis": 1, "tables": 1, "figures": 1,
-                "pathways": 1, "integration": 1, "report": 1, "all": 1}
+                "pathways": 1, "integration": 1, "report": 1, "believe_published": 1, "all": 1}
     assert _job_stats(dry) == expected, dry.describe(120)
     jobs = set(_dry_run_jobs(dry))
     # the other panels are not read again: only the new panel's job and the pooled ones run
     assert jobs == {
         ("panel", f"panel={name}"), ("pool", ""), ("analysis", ""), ("tables", ""),
         ("figures", "sample=all"), ("pathways", ""), ("integration", ""), ("report", ""),
-        ("all", ""),
+        ("believe_published", ""), ("all", ""),
     }, dry.describe(120)
 
     # targets go before --configfile, which takes every word after it as a file
@@ -629,6 +644,12 @@ def test_a_wbes_panel_with_a_design_runs_alone_to_a_report(snapshot: Path) -> No
     run = snakemake(work, "--cores", "2", "--config", "panels_file=config/my_panels.yaml")
     assert run.returncode == 0, run.describe()
     assert (work / "reports" / "report.html").is_file()
+    # the published believe results are for the default panels: not shown, Table 2 without them
+    report = (work / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "computed from other inputs than this run" in report
+    assert "data/peru_design.csv: not an input then" in report
+    t2 = pd.read_csv(work / "reports" / "tables" / "all" / "table2_verdicts.csv")
+    assert not {"power", "false_support_rate", "p_reproduce_study"} & set(t2.columns)
     summary = read_json(work / "results" / "pooled" / "summary.json")
     assert list(summary["panels"]) == ["peru"]  # the sheet replaced the five default panels
     assert summary["synthetic"] is False and summary["reconciles"] is True

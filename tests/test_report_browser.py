@@ -123,6 +123,7 @@ def test_every_section_is_present_in_reading_order(closed: dict[str, Any]) -> No
     specs = yaml.safe_load((REPO / "config" / "hypotheses.yaml").read_text(encoding="utf-8"))
     sections = closed["sections"]
     want = ["What was run, on what data", "Table 2: the study's verdicts beside this run's",
+            "How much to believe each verdict",
             *[f"{h}: {s['label']}" for h, s in specs["hypotheses"].items()],
             "Integration: joint display", "Qualitative arm: the eight case firms",
             "Pathways of the panel firms", "Normality and the test choices it implies",

@@ -84,8 +84,8 @@ def test_table2_takes_the_believe_columns_when_present() -> None:
     t = journal.verdict_table(_verdicts(), believe=believe)
     d = t.display
     assert d.columns.tolist()[-5:] == ["Power", "False support under no effect",
-                                       "Specifications supporting",
-                                       "P(study's Table 2 reproduced)", "extra_share"]
+                                       "Spec-curve support", "P(study's verdict)",
+                                       "extra_share"]
     assert d.iloc[0].tolist()[-5:] == ["42%", "14%", "30%", "20%", "50%"]
     assert t.raw["power"].tolist() == [0.42, 0.9]
     assert any("How much to believe" in n for n in t.notes)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.believe.simulate import UNIT_KEYS, units
+from analysis.believe.simulate import UNIT_KEYS
 
 
 def resample_firms(panel: pd.DataFrame, rng: np.random.Generator,
@@ -45,17 +46,20 @@ def resample_firms(panel: pd.DataFrame, rng: np.random.Generator,
 
 
 def bootstrap_draws(panel: pd.DataFrame, specs: dict[str, Any], *, reps: list[int], seed: int,
-                    alpha: float) -> pd.DataFrame:
-    """The effect size of every comparison in each bootstrap replication of ``reps``."""
-    from analysis.believe.simulate import child_seed
-    from analysis.engine.comparisons import run_hypotheses
+                    alpha: float, progress: Callable[[int, int], None] | None = None,
+                    ) -> pd.DataFrame:
+    """The effect size of every comparison in each bootstrap replication of ``reps``
+    (``progress(i, n)`` is called after the i-th of n)."""
+    from analysis.believe.simulate import child_seed, run_units
 
     parts = []
-    for rep in reps:
+    for i, rep in enumerate(reps):
         boot = resample_firms(panel, np.random.default_rng(child_seed(seed, 5, rep)))
-        u = units(run_hypotheses(boot, specs, alpha=alpha))
+        u = run_units(boot, specs, alpha=alpha)
         u = u[UNIT_KEYS + ["effect_statistic", "effect"]].assign(rep=rep)
         parts.append(u)
+        if progress is not None:
+            progress(i, len(reps))
     return pd.concat(parts, ignore_index=True)
 
 

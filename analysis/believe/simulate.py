@@ -103,12 +103,80 @@ def derived_panel(raw: pd.DataFrame, *, derive: dict[str, Any],
 
 def synthetic_panel(params: dict[str, Any], *, derive: dict[str, Any],
                     size_def: dict[str, Any]) -> pd.DataFrame:
-    """Draw a synthetic panel with ``params`` and derive its variables (marked synthetic)."""
+    """Draw a synthetic panel with ``params`` and derive its variables (marked synthetic).
+
+    The same frame as :func:`derived_panel` of the drawn panel, built with array operations
+    (the simulations draw thousands of panels); see :func:`derive_drawn`.
+    """
     from analysis.data.synthetic import generate
 
     raw = generate(params)
     raw["synthetic"] = True
-    return derived_panel(raw, derive=derive, size_def=size_def)
+    fast = derive_drawn(raw, derive=derive, size_def=size_def)
+    return fast if fast is not None else derived_panel(raw, derive=derive, size_def=size_def)
+
+
+def derive_drawn(raw: pd.DataFrame, *, derive: dict[str, Any],
+                 size_def: dict[str, Any]) -> pd.DataFrame | None:
+    """:func:`derived_panel` of a panel as the synthetic generator draws it, with arrays.
+
+    Applies only to a complete draw (sorted by firm and year; no missing employees, years,
+    export shares or ROTA; shares between 0 and 100; none of the derived or WBES columns);
+    returns None for anything else, and the caller derives the usual way.
+    ``tests/test_believe.py`` checks that both give the same frame.
+    """
+    from analysis.data.derive import SIZE_GROUPS
+
+    need = ("firm_id", "year", "employees", "export_share", "founded", "rota")
+    if (any(c not in raw for c in need)
+            or any(c in raw for c in ("direct_export_share", "indirect_export_share",
+                                      "size_basis_employees", "size_group", "sme",
+                                      "internationalized", "doi_band", "firm_age"))
+            or derive["size_status"] not in ("first_year", "each_year")):
+        return None
+    year = raw["year"].to_numpy()
+    emp = raw["employees"].to_numpy()
+    share = raw["export_share"].to_numpy()
+    founded = raw["founded"].to_numpy()
+    if not (year.dtype.kind == "i" and emp.dtype.kind == "i" and founded.dtype.kind == "i"
+            and share.dtype.kind == "f" and raw["rota"].dtype.kind == "f"):
+        return None
+    if (np.isnan(share).any() or (share < 0).any() or (share > 100).any()
+            or raw["rota"].isna().any()):
+        return None
+    firm = raw["firm_id"].astype(str).to_numpy(dtype=object)
+    new_firm = np.r_[True, firm[1:] != firm[:-1]]
+    if len(firm) and not (np.all((year[1:] > year[:-1]) | new_firm[1:])
+                          and len(np.unique(firm)) == int(new_firm.sum())):
+        return None  # not sorted by firm and year
+    if derive["size_status"] == "first_year":
+        starts = np.flatnonzero(new_firm)
+        basis = emp[starts][np.cumsum(new_firm) - 1]
+    else:
+        basis = emp
+    lo, hi = size_def["min_employees"], size_def["sme_max_employees"]
+    is_sme = (basis >= lo) & (basis <= hi)
+    keep = is_sme | (basis > hi)
+    cuts = [float(c) for c in derive["doi_bands"]["cuts"]]
+    labels = list(derive["doi_bands"]["labels"])
+    band = np.searchsorted(np.array([0.0, *cuts, 100.0]), share, side="left")
+    out = raw if keep.all() else raw.iloc[np.flatnonzero(keep)]
+    out = out.reset_index(drop=True)
+    for c in YES_NO:
+        if c in out and not pd.api.types.is_bool_dtype(out[c]):
+            v = out[c].to_numpy()
+            if v.dtype.kind in "iu" and np.isin(v, (0, 1)).all():
+                out[c] = pd.array(v == 1, dtype="boolean")
+            else:
+                out[c] = out[c].astype("Int64").astype("boolean")
+    out["size_basis_employees"] = pd.array(basis[keep], dtype="Int64")
+    out["size_group"] = pd.Categorical(np.where(is_sme[keep], "SME", "non-SME"),
+                                       categories=SIZE_GROUPS)
+    out["sme"] = pd.array(is_sme[keep], dtype="boolean")
+    out["internationalized"] = pd.array(share[keep] > 0, dtype="boolean")
+    out["doi_band"] = pd.Categorical.from_codes(band[keep], categories=labels, ordered=True)
+    out["firm_age"] = pd.array(year[keep] - founded[keep], dtype="Int64")
+    return out
 
 
 def permute_groups(panel: pd.DataFrame, rng: np.random.Generator,
@@ -214,6 +282,97 @@ def units(results: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def run_units(panel: pd.DataFrame, specs: dict[str, Any], *, alpha: float = 0.05,
+              only: list[str] | None = None) -> pd.DataFrame:
+    """``units(run_hypotheses(panel, specs, alpha=alpha))`` without the results frame.
+
+    The comparisons are the engine's (:func:`analysis.engine.comparisons.iter_comparisons`);
+    only each one's test row and effect row are kept, and the Holm and Benjamini-Hochberg
+    adjustments are applied to the same families as :func:`~analysis.engine.comparisons.adjust_p`
+    (Holm within hypothesis, scope and role; BH within scope; estimable tests only). The
+    design-based counterparts are not run (:func:`units` leaves them out too). The simulations
+    call this thousands of times: it skips building, adjusting and filtering the full results
+    frame, which costs as much as the tests themselves.
+    """
+    from analysis.engine.comparisons import iter_comparisons
+
+    recs: list[tuple[Any, ...]] = []
+    for ctx, res in iter_comparisons(panel, specs, alpha=alpha, only=only, survey=False):
+        if "__svy" in str(ctx["spec_id"]):
+            continue
+        test = next(r for r in res["rows"] if r[-1] == "test")
+        eff = next((r for r in res["rows"] if r[-1] == "effect"), None)
+        recs.append((ctx["hypothesis"], ctx["spec_id"], ctx["verdict_role"], ctx["scope"],
+                     ctx["year"], ctx["stratum"], ctx["test"], test[7], test[4],
+                     ctx["observed_direction"], ctx["expected_direction"],
+                     *((eff[0], eff[2], eff[5], eff[6]) if eff is not None
+                       else (np.nan, np.nan, np.nan, np.nan))))
+    cols = [*UNIT_KEYS, "test", "status", "p", "observed_direction", "expected_direction",
+            "effect_statistic", "effect", "ci_low", "ci_high"]
+    if not recs:
+        return pd.DataFrame(columns=[*cols[:9], "p_holm", "p_bh", *cols[9:]])
+    data = dict(zip(cols, map(list, zip(*recs, strict=True)), strict=True))
+    frame = pd.DataFrame({
+        **{c: data[c] for c in cols[:8]}, "p": np.asarray(data["p"], dtype=float),
+        "p_holm": np.nan, "p_bh": np.nan,
+        "observed_direction": data["observed_direction"],
+        "expected_direction": data["expected_direction"],
+        "effect_statistic": data["effect_statistic"],
+        **{c: np.asarray(data[c], dtype=float) for c in ("effect", "ci_low", "ci_high")}})
+    frame["year"] = frame["year"].astype("Int64")
+    return adjust_units(frame)
+
+
+def adjust_units(u: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """A unit table with ``p_holm`` and ``p_bh`` (re)computed: Holm within (``by``,
+    hypothesis, scope, role), Benjamini-Hochberg within (``by``, scope), over the estimable
+    tests; the families of :func:`analysis.engine.comparisons.adjust_p` within each ``by``
+    group (e.g. one replication, one specification).
+
+    Examples
+    --------
+    >>> u = pd.DataFrame({"hypothesis": "H", "verdict_role": "primary", "scope": "year",
+    ...                   "status": "ok", "p": [0.01, 0.04, 0.03]})
+    >>> adjust_units(u)[["p_holm", "p_bh"]].round(4).to_dict("list")
+    {'p_holm': [0.03, 0.06, 0.06], 'p_bh': [0.03, 0.04, 0.04]}
+    """
+    from analysis.stats.multiplicity import benjamini_hochberg, holm
+
+    by = list(by or [])
+    p = u["p"].to_numpy(dtype=float)
+    ok = ~np.isnan(p) & (u["status"].astype(str).to_numpy() == "ok")
+    out = {}
+    for name, method, keys in (("p_holm", holm, [*by, "hypothesis", "scope", "verdict_role"]),
+                               ("p_bh", benjamini_hochberg, [*by, "scope"])):
+        adjusted = np.full(p.size, np.nan)
+        rows = np.flatnonzero(ok)
+        if rows.size:
+            group = group_codes(u, keys)[rows]
+            order = np.argsort(group, kind="stable")
+            bounds = np.flatnonzero(np.diff(group[order])) + 1
+            for members in np.split(rows[order], bounds):
+                adjusted[members] = method(p[members])
+        out[name] = adjusted
+    return u.assign(**out)
+
+
+def group_codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """The group number of each row over ``keys``, groups numbered in the sorted order of the
+    keys (``frame.groupby(keys, sort=True).ngroup()`` without building the groups).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": ["y", "x", "y"], "b": [2, 1, 1]})
+    >>> group_codes(df, ["a", "b"]).tolist()
+    [2, 0, 1]
+    """
+    code = np.zeros(len(frame), dtype=np.int64)
+    for k in keys:
+        inv, uniq = pd.factorize(frame[k], sort=True)
+        code = code * (len(uniq) + 1) + (inv + 1)
+    return np.unique(code, return_inverse=True)[1].reshape(-1)
+
+
 def unit_verdicts(table: pd.DataFrame, rules: dict[str, Any], alpha: float,
                   by: list[str] | None = None) -> pd.DataFrame:
     """Each hypothesis' verdict under each rule, from a unit table (:func:`units`).
@@ -240,25 +399,25 @@ def unit_verdicts(table: pd.DataFrame, rules: dict[str, Any], alpha: float,
     """
     by = list(by or [])
     cols = [*by, "hypothesis", "rule", "verdict"]
-    prim = table[table["verdict_role"] == "primary"]
-    if prim.empty:
+    keep = np.flatnonzero(_text(table, "verdict_role") == "primary")
+    if not keep.size:
         return pd.DataFrame(columns=cols)
+    prim = table.iloc[keep] if keep.size < len(table) else table
     hkeys = [*by, "hypothesis"]
-    hyp = prim.groupby(hkeys, sort=True).ngroup().to_numpy()
-    unit = prim.groupby([*hkeys, "spec_id", "stratum"], sort=True).ngroup().to_numpy()
+    hyp = group_codes(prim, hkeys)
+    unit = group_codes(prim, [*hkeys, "spec_id", "stratum"])
     n_units = int(unit.max()) + 1
     n_hyps = int(hyp.max()) + 1
     unit_hyp = np.zeros(n_units, dtype=np.int64)
     unit_hyp[unit] = hyp
-    scope = prim["scope"].astype(str).to_numpy()
-    ok = (prim["status"].astype(str) == "ok").to_numpy()
-    expected = prim["expected_direction"].astype(str).to_numpy()
-    good = (prim["observed_direction"].astype(str).to_numpy() == expected) | (expected == "any")
+    scope = _text(prim, "scope")
+    ok = _text(prim, "status") == "ok"
+    expected = _text(prim, "expected_direction")
+    good = (_text(prim, "observed_direction") == expected) | (expected == "any")
     any_unit = np.zeros(n_units, dtype=bool)
     any_unit[unit] = expected == "any"
-    first = prim.drop_duplicates(hkeys).sort_values(hkeys)[hkeys]
-    records = []
-    for rname, rule in rules.items():
+    verdicts = np.empty((n_hyps, len(rules)), dtype=object)
+    for j, rule in enumerate(rules.values()):
         pooled = rule.get("scope") == "pooled"
         rows = ok & (scope == ("pooled" if pooled else "year"))
         p = prim[rule.get("p", "p")].to_numpy(dtype=float)
@@ -278,31 +437,49 @@ def unit_verdicts(table: pd.DataFrame, rules: dict[str, Any], alpha: float,
         sup &= estimable
         h_sup = np.bincount(unit_hyp, weights=sup, minlength=n_hyps) > 0
         h_est = np.bincount(unit_hyp, weights=estimable, minlength=n_hyps) > 0
-        verdict = np.where(h_sup, "Supported", np.where(h_est, "Not supported",
-                                                        "Not estimable"))
-        records.append(first.assign(rule=rname, verdict=verdict))
-    out = pd.concat(records, ignore_index=True)
-    return out.sort_values([*hkeys], kind="stable").reset_index(drop=True)[cols]
+        verdicts[:, j] = np.where(h_sup, "Supported", np.where(h_est, "Not supported",
+                                                               "Not estimable"))
+    # one row per (group, rule): groups in sorted key order, rules in the given order
+    first = np.repeat(np.unique(hyp, return_index=True)[1], len(rules))
+    out = {k: prim[k].iloc[first].reset_index(drop=True) for k in hkeys}
+    return pd.DataFrame({**out, "rule": np.tile(np.array(list(rules), dtype=object), n_hyps),
+                         "verdict": verdicts.reshape(-1)})[cols]
+
+
+def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as an array of Python strings (missing values as "nan")."""
+    return frame[column].astype(str).to_numpy(dtype=object)
 
 
 def replicate(panel: pd.DataFrame, specs: dict[str, Any], *, alpha: float,
               families: tuple[str, ...] = ("auto",)) -> pd.DataFrame:
-    """Units of one replication under each test family (only hypotheses with ``auto`` specs
-    are rerun for the non-default families)."""
-    from analysis.engine.comparisons import run_hypotheses
+    """Units of one replication under each test family.
 
-    parts = []
+    The configured specs run once (family ``auto``). For each other family only the
+    hypotheses with ``auto`` specs are judged, and within them only the ``auto`` specs are
+    rerun with the family's test: the other specs of those hypotheses give the same results
+    under every family, so their units are taken from the ``auto`` run. The adjusted p-values
+    of a family are computed over that family's hypotheses, as if they alone had been run.
+    """
+    base = run_units(panel, specs, alpha=alpha)
+    parts = [base.assign(family="auto")] if "auto" in families else []
+    hyps = [h for h, v in specs["hypotheses"].items()
+            if any(t["test"] == "auto" for t in v["tests"])]
+    autos = [t["id"] for h in hyps for t in specs["hypotheses"][h]["tests"]
+             if t["test"] == "auto"]
+    order = {sid: i for i, sid in enumerate(
+        t["id"] for h in hyps for t in specs["hypotheses"][h]["tests"])}
     for fam in families:
-        fs = with_family(specs, fam)
-        if fam != "auto":
-            fs = restrict(fs, [h for h, v in specs["hypotheses"].items()
-                               if any(t["test"] == "auto" for t in v["tests"])])
-            if not fs["hypotheses"]:
-                continue
-        u = units(run_hypotheses(panel, fs, alpha=alpha))
-        u.insert(0, "family", fam)
-        parts.append(u)
-    return pd.concat(parts, ignore_index=True)
+        if fam == "auto" or not hyps:
+            continue
+        rerun = run_units(panel, with_family(restrict(specs, hyps, autos), fam), alpha=alpha)
+        kept = base[base["hypothesis"].isin(hyps) & ~base["spec_id"].isin(autos)]
+        u = pd.concat([kept, rerun], ignore_index=True)
+        rank = u["spec_id"].map(order).to_numpy()
+        u = u.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+        parts.append(adjust_units(u).assign(family=fam))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["family", *[c for c in out.columns if c != "family"]]]
 
 
 # --------------------------------------------------------------------------- Monte Carlo

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.believe.simulate import (
+    adjust_units,
     derived_panel,
     permute_groups,
     restrict,
     unit_verdicts,
-    units,
     with_family,
 )
 
@@ -123,54 +123,88 @@ def _z(p: float, observed: str, expected: str) -> float:
 
 def run_grid(panel: pd.DataFrame, specs: dict[str, Any], hypothesis: str, grid: pd.DataFrame, *,
              sizes: dict[str, Any], derive: dict[str, Any], headline: dict[str, str],
-             alpha: float, rng: np.random.Generator | None = None) -> pd.DataFrame:
+             alpha: float, rng: np.random.Generator | None = None,
+             derived: dict[tuple[Any, ...], pd.DataFrame] | None = None) -> pd.DataFrame:
     """Run every specification of ``grid`` for one hypothesis on a panel.
 
     With ``rng`` the group labels of every re-derived panel are permuted between firms within
     country first (one draw of the joint test's null; every data variant is permuted from the
     same seed). Each test spec runs once per data variant and test (a choice that leaves a spec
-    unchanged reuses its result); Holm and Benjamini-Hochberg adjustments are then applied
-    within the hypothesis. Returns the grid with verdict, estimate (signed z), p and the
+    unchanged reuses its result), all the tests of one data variant in one pass of the engine;
+    Holm and Benjamini-Hochberg adjustments are then applied within the hypothesis, and every
+    specification is judged under each of its rules and alphas in one pass over all runs.
+    ``derived`` is a cache of the re-derived panels (before any permutation), to share between
+    calls on the same panel. Returns the grid with verdict, estimate (signed z), p and the
     headline effect.
     """
     import json
 
-    from analysis.engine.comparisons import adjust_p, run_hypotheses
+    from analysis.believe.simulate import run_units
 
     run_cols = [c for c in RUN_CHOICES if c in grid]
     state = None if rng is None else int(rng.integers(2**63 - 1))
+    derived = {} if derived is None else derived
     variants: dict[tuple[Any, ...], pd.DataFrame] = {}
-    cache: dict[tuple[Any, ...], pd.DataFrame] = {}
-    out = []
+    # 1. every run's data variant and tests
+    plan: list[tuple[dict[str, Any], pd.DataFrame, tuple[Any, ...], list[str]]] = []
+    needed: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
     for run_key, rows in grid.groupby(run_cols, sort=False):
         run = dict(zip(run_cols, run_key, strict=True))
         dkey = (run.get("size_definition"), run.get("size_status"), run.get("doi_cuts"))
-        if dkey not in variants:
+        if dkey not in derived:
             cuts = [float(x) for x in str(run.get("doi_cuts", "10-40")).split("-")]
             d = dict(derive, size_status=run.get("size_status", derive["size_status"]),
                      doi_bands=dict(derive["doi_bands"], cuts=cuts))
             size_def = dict(sizes[run.get("size_definition", "study")],
                             name=run.get("size_definition", "study"))
-            p = derived_panel(panel, derive=d, size_def=size_def)
-            if state is not None:
-                p = permute_groups(p, np.random.default_rng(state))
-            variants[dkey] = p
+            derived[dkey] = derived_panel(panel, derive=d, size_def=size_def)
+        if dkey not in variants:
+            p = derived[dkey]
+            variants[dkey] = p if state is None else permute_groups(
+                p, np.random.default_rng(state))
         panel_v = variants[dkey]
         countries = (sorted(panel_v["country"].dropna().astype(str).unique())
                      if "country" in panel_v else [])
         sp = _spec_variant(specs, hypothesis, run, countries[0] if len(countries) > 1 else "")
-        parts = []
+        keys = []
         for t in sp["hypotheses"][hypothesis]["tests"]:
-            ckey = (dkey, json.dumps(t, sort_keys=True, default=str))
-            if ckey not in cache:
-                one = dict(sp, hypotheses={hypothesis: dict(sp["hypotheses"][hypothesis],
-                                                            tests=[t])})
-                cache[ckey] = run_hypotheses(panel_v, one, alpha=alpha)
-            parts.append(cache[ckey])
-        u = units(adjust_p(pd.concat(parts, ignore_index=True)))
-        head = u[(u["spec_id"] == headline["spec"]) & (u["scope"] == "pooled")
+            tkey = json.dumps(t, sort_keys=True, default=str)
+            needed.setdefault(dkey, {}).setdefault(tkey, t)
+            keys.append(tkey)
+        plan.append((run, rows, dkey, keys))
+    # 2. one engine pass per data variant over its distinct tests (ids made unique for the pass)
+    cache: dict[tuple[Any, ...], pd.DataFrame] = {}
+    base = restrict(specs, [hypothesis])["hypotheses"][hypothesis]
+    for dkey, tests in needed.items():
+        tagged = [dict(t, id=f"{t['id']}#{i}") for i, t in enumerate(tests.values())]
+        u = run_units(variants[dkey], dict(specs, hypotheses={hypothesis: dict(
+            base, tests=tagged)}), alpha=alpha)
+        tag = u["spec_id"].astype(str).str.rsplit("#", n=1)
+        u["spec_id"] = tag.str[0]
+        index = tag.str[1].astype(int).to_numpy()
+        for i, tkey in enumerate(tests):
+            cache[(dkey, tkey)] = u[index == i].reset_index(drop=True)
+    runs: list[tuple[dict[str, Any], pd.DataFrame]] = []
+    tables = []
+    for k, (run, rows, dkey, keys) in enumerate(plan):
+        tables.append(pd.concat([cache[(dkey, t)] for t in keys], ignore_index=True)
+                      .assign(_run=k))
+        runs.append((run, rows))
+    u = adjust_units(pd.concat(tables, ignore_index=True), by=["_run"])
+    alphas = sorted({float(a) for a in grid["alpha"]}) if "alpha" in grid else [alpha]
+    rules = sorted(set(grid["rule"])) if "rule" in grid else [specs["default_rule"]]
+    judged: dict[tuple[int, float, str], str] = {}
+    for a in alphas:
+        v = unit_verdicts(u, {r: specs["rules"][r] for r in rules}, a, by=["_run"])
+        judged |= {(int(k), a, r): x for k, r, x in zip(v["_run"], v["rule"], v["verdict"],
+                                                         strict=True)}
+    head_all = u[(u["spec_id"] == headline["spec"]) & (u["scope"] == "pooled")
                  & (u["stratum"] == str(headline.get("stratum", "")))]
-        h = head.iloc[0] if len(head) else None
+    heads = dict(tuple(head_all.groupby("_run", sort=False)))
+    out = []
+    for k, (_run, rows) in enumerate(runs):
+        head = heads.get(k)
+        h = head.iloc[0] if head is not None and len(head) else None
         ok = h is not None and h["status"] == "ok"
         common = {
             "test": h["test"] if h is not None else "",
@@ -183,15 +217,9 @@ def run_grid(panel: pd.DataFrame, specs: dict[str, Any], hypothesis: str, grid: 
             "effect_low": float(h["ci_low"]) if ok else float("nan"),
             "effect_high": float(h["ci_high"]) if ok else float("nan"),
         }
-        alphas = sorted({float(a) for a in rows["alpha"]}) if "alpha" in rows else [alpha]
-        rules = sorted(set(rows["rule"])) if "rule" in rows else [specs["default_rule"]]
-        judged = {}
-        for a in alphas:
-            v = unit_verdicts(u, {r: specs["rules"][r] for r in rules}, a)
-            judged |= {(a, r): x for r, x in zip(v["rule"], v["verdict"], strict=True)}
         for r in rows.itertuples(index=False):
             r = r._asdict()
-            key = (float(r.get("alpha", alpha)), r.get("rule", specs["default_rule"]))
+            key = (k, float(r.get("alpha", alpha)), r.get("rule", specs["default_rule"]))
             verdict = judged.get(key, "Not estimable")
             r.update({"verdict": verdict, "supported": verdict == "Supported", **common})
             out.append(r)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -288,37 +288,26 @@ class _SpecData:
         return out
 
 
-def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = "all",
-                   alpha: float = 0.05, only: Iterable[str] | None = None) -> pd.DataFrame:
-    """Run every test spec of every hypothesis on a panel.
+def iter_comparisons(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = "all",
+                     alpha: float = 0.05, only: Iterable[str] | None = None,
+                     survey: bool = True) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Run every comparison of every test spec; yield ``(context, result)`` per comparison.
 
-    Parameters
-    ----------
-    panel : DataFrame
-        A validated, derived panel (results/panels/*.parquet or results/pooled/panel.parquet).
-    specs : dict
-        Parsed config/hypotheses.yaml.
-    sample : str
-        Name of the sample ("all" for the pooled countries, else the panel name).
-    alpha : float
-        Significance level (normality decisions).
-    only : iterable of str, optional
-        Run only these hypotheses.
-
-    Returns
-    -------
-    DataFrame
-        The long results schema (:data:`RESULT_COLUMNS`), sorted deterministically, with
-        Holm-adjusted p within (sample, hypothesis, scope) and Benjamini-Hochberg-adjusted p
-        within (sample, scope) on the ``test`` rows.
+    ``context`` holds the context columns of the results schema (and the counts, directions and
+    ``synthetic``); ``result`` is :func:`run_comparison`'s dict (``rows`` with their roles).
+    Comparisons come in the order of :func:`run_hypotheses`' rows. With ``survey`` False the
+    design-based counterparts of a panel with survey weights are not run.
     """
     scopes = specs.get("scopes", ["year", "pooled"])
     years = sorted(int(y) for y in panel["year"].dropna().unique())
     synthetic = bool(panel["synthetic"].any()) if "synthetic" in panel else False
-    absent = {c for c in panel.columns if panel[c].isna().all()}
-    rows: list[tuple[Any, ...]] = []
-    contexts: list[dict[str, Any]] = []
-    owner: list[int] = []
+    absent: dict[str, bool] = {}  # column -> entirely missing (checked once, when used)
+
+    def missing(v: str) -> bool:
+        if v not in absent:
+            absent[v] = v not in panel.columns or bool(panel[v].isna().all())
+        return absent[v]
+
     cols = _Columns(panel)
     memo: dict[bytes, tuple[dict[str, Any], dict[str, Any]]] = {}
     for hyp, h in specs["hypotheses"].items():
@@ -330,8 +319,7 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
             pop = spec.get("population") or {}
             pop_missing = [v for v in pop if v not in panel.columns]
             strata_var = spec.get("strata")
-            unavailable = next((v for v in (spec["outcome"], g["variable"])
-                                if v not in panel.columns or v in absent), "")
+            unavailable = next((v for v in (spec["outcome"], g["variable"]) if missing(v)), "")
             every = np.ones(d.group.size, dtype=bool)
             year_masks = {y: d.year == y for y in years}
             units: list[tuple[str, Any, np.ndarray]] = []
@@ -366,10 +354,8 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
                         "observed_direction": res["observed_direction"],
                         "synthetic": synthetic,
                     }
-                    owner += [len(contexts)] * len(res["rows"])
-                    rows += res["rows"]
-                    contexts.append(ctx)
-                    counterpart = survey_counterpart(res["test"], spec["test"])
+                    yield ctx, res
+                    counterpart = survey_counterpart(res["test"], spec["test"]) if survey else ""
                     for wname in d.weights if counterpart else ():
                         svy = {**spec, "test": counterpart,
                                "id": survey_spec_id(spec["id"], wname)}
@@ -396,9 +382,40 @@ def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = 
                             "n_group1": res2["n_group1"], "n_group2": res2["n_group2"],
                             "observed_direction": res2["observed_direction"],
                         }
-                        owner += [len(contexts)] * len(res2["rows"])
-                        rows += res2["rows"]
-                        contexts.append(ctx2)
+                        yield ctx2, res2
+
+
+def run_hypotheses(panel: pd.DataFrame, specs: dict[str, Any], *, sample: str = "all",
+                   alpha: float = 0.05, only: Iterable[str] | None = None) -> pd.DataFrame:
+    """Run every test spec of every hypothesis on a panel.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A validated, derived panel (results/panels/*.parquet or results/pooled/panel.parquet).
+    specs : dict
+        Parsed config/hypotheses.yaml.
+    sample : str
+        Name of the sample ("all" for the pooled countries, else the panel name).
+    alpha : float
+        Significance level (normality decisions).
+    only : iterable of str, optional
+        Run only these hypotheses.
+
+    Returns
+    -------
+    DataFrame
+        The long results schema (:data:`RESULT_COLUMNS`), sorted deterministically, with
+        Holm-adjusted p within (sample, hypothesis, scope) and Benjamini-Hochberg-adjusted p
+        within (sample, scope) on the ``test`` rows.
+    """
+    rows: list[tuple[Any, ...]] = []
+    contexts: list[dict[str, Any]] = []
+    owner: list[int] = []
+    for ctx, res in iter_comparisons(panel, specs, sample=sample, alpha=alpha, only=only):
+        owner += [len(contexts)] * len(res["rows"])
+        rows += res["rows"]
+        contexts.append(ctx)
     if not rows:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     cols = list(zip(*rows, strict=True))

@@ -30,6 +30,12 @@ def _pct(x: Any) -> str:
     return f"{s}%" if s else "n/a"
 
 
+def _pct1(x: Any) -> str:
+    """A proportion as a percentage with one decimal (small shares of joint outcomes)."""
+    s = format_num(100 * float(x), 1) if x is not None and pd.notna(x) else ""
+    return f"{s}%" if s else "n/a"
+
+
 def _rate_ci(rate: Any, lo: Any, hi: Any) -> str:
     if pd.isna(rate):
         return "n/a"
@@ -86,6 +92,90 @@ def speccurve_figure(curve: pd.DataFrame, hypothesis: str, *, synthetic: bool) -
                "choices listed beneath; the band is the estimate +- 1.96 (z scale); the dotted "
                "line is z = 1.96.")
     return fig, caption
+
+
+def _pattern_html(indir: Path, read: Any) -> str:
+    """The study's pattern as a joint outcome of the reproduce draws: a paragraph per parameter
+    file, the most frequent joint outcomes, every component's values, and whether the
+    generator's parameters are the calibration's result."""
+    import json
+
+    parts = []
+    record_path = indir / "summary.json"
+    record = (json.loads(record_path.read_text(encoding="utf-8"))
+              if record_path.exists() else {})
+    labels = {c: v.get("label", c) for pat in (record.get("pattern") or {}).values()
+              for c, v in pat.get("components", {}).items()}
+    names = {"current": "the calibrated parameters (config/synthetic.yaml)",
+             "reference": "the parameters before calibration"}
+    for which, pat in (record.get("pattern") or {}).items():
+        parts.append(f"<p><b>Under {html.escape(names.get(which, which))}.</b> "
+                     + pattern_sentence(pat) + "</p>")
+    cal = record.get("calibration")
+    if cal:
+        parts.append(
+            "<p>" + (f"<code>{html.escape(cal['parameters'])}</code> holds the calibration's "
+                     "result (the search from <code>"
+                     f"{html.escape(cal['start'])}</code>)." if cal["is_calibration_result"]
+                     else f"<b><code>{html.escape(cal['parameters'])}</code> is not the "
+                     "calibration's result</b>: it differs in "
+                     + html.escape(", ".join(cal["differences"]))
+                     + " (results/believe/calibrated_synthetic.yaml has the search's "
+                     "values).") + "</p>")
+    rep = read("reproduce.csv") if (indir / "reproduce.csv").exists() else pd.DataFrame()
+    if len(rep):
+        rows = []
+        for comp, g in rep.groupby("component", sort=False):
+            label = g["label"].iloc[0] if "label" in g else comp
+            rows.append([label, *[_rate_ci(x.rate, x.ci_low, x.ci_high)
+                                  for x in g.itertuples(index=False)]])
+        heads = list(dict.fromkeys(rep["parameters"]))
+        parts.append(_table(["part of the study's pattern",
+                             *[f"P under {h} parameters" for h in heads]], rows,
+                            "How often one synthetic draw shows each part of the pattern the "
+                            "study reports (its value in the study's), Table 2, the whole "
+                            "pattern and each Table 2 verdict"))
+    path = indir / "reproduce_joint.csv"
+    if path.exists():
+        joint = read("reproduce_joint.csv")
+        comps = [c for c in labels if c in joint]
+        for which, g in joint.groupby("parameters", sort=False):
+            study = g[g["is_study"].astype(str) == "True"]
+            ref = study.iloc[0] if len(study) else None
+            rows = []
+            for r in g.head(11).itertuples(index=False):
+                d = r._asdict()
+                differs = ("the study's pattern" if str(d["is_study"]) == "True" else
+                           "; ".join(f"{labels[c]}: {d[c]}" for c in comps
+                                     if ref is None or d[c] != ref[c]))
+                rows.append(["–" if pd.isna(d["rank"]) else int(d["rank"]),
+                             f"{_pct1(d['share'])} ({_pct1(d['ci_low'])}–"
+                             f"{_pct1(d['ci_high'])})", int(d["count"]), differs])
+            parts.append(_table(["rank", "share of draws", "draws",
+                                 "outcome (where it differs from the study's pattern)"], rows,
+                                f"The most frequent joint outcomes under the {which} "
+                                f"parameters ({int(g['replications'].iloc[0])} draws; tied "
+                                "outcomes share a rank)"))
+    path = indir / "reproduce_outcomes.csv"
+    if path.exists():
+        oc = read("reproduce_outcomes.csv")
+        for which, g in oc.groupby("parameters", sort=False):
+            rows = []
+            for comp, h in g.groupby("component", sort=False):
+                mine = h[h["is_study"].astype(str) == "True"]
+                top = h.iloc[0]
+                rows.append([h["label"].iloc[0] if "label" in h else comp,
+                             str(mine["value"].iloc[0]) if len(mine) else "",
+                             _rate_ci(mine["share"].iloc[0], mine["ci_low"].iloc[0],
+                                      mine["ci_high"].iloc[0]) if len(mine) else "0%",
+                             f"{top['value']} ({_pct(top['share'])})",
+                             "yes" if len(mine) and str(mine["modal"].iloc[0]) == "True"
+                             else "NO"])
+            parts.append(_table(["component", "the study's value", "its share",
+                                 "most frequent value", "the study's is the most frequent"],
+                                rows, f"Each component of the pattern under the {which} "
+                                "parameters"))
+    return "\n".join(parts)
 
 
 def _img(path: Path, caption: str) -> str:
@@ -210,27 +300,23 @@ def believe_section(indir: str | Path, figdir: str | Path, specs: dict[str, Any]
                          "within 3 MC s.e."], rows,
                         "Two-group tests at 57 vs 57: simulated power against analytic power"))
 
-    # calibration
-    rep = read("reproduce.csv")
-    if len(rep):
-        rows = []
-        for comp, g in rep.groupby("component", sort=False):
-            rows.append([comp, *[_rate_ci(x.rate, x.ci_low, x.ci_high)
-                                 for x in g.itertuples(index=False)]])
-        heads = list(dict.fromkeys(rep["parameters"]))
-        parts.append(_table(["part of the study's pattern",
-                             *[f"P under {h} parameters" for h in heads]], rows,
-                            "How often one synthetic draw shows each part of the pattern the "
-                            "study reports"))
+    # calibration: the study's pattern as a joint outcome, per component, the search
+    parts.append(_pattern_html(indir, read))
     cal_path = indir / "calibration.csv"
     if cal_path.exists():
         cal = pd.read_csv(cal_path, keep_default_na=False)
-        rows = [[r.step, r.parameters, r.candidate, r.components, _pct(r.rate),
-                 "chosen" if str(r.chosen) == "True" else ""]
+        rows = [[r.step, r.parameters, r.candidate, r.components,
+                 f"{r.modal} of {r.of}" if "modal" in cal else "", _pct(r.rate),
+                 int(r.replications), "chosen" if str(r.chosen) == "True" else ""]
                 for r in cal.itertuples(index=False)]
-        parts.append(_table(["step", "parameter", "candidate", "components", "rate", ""], rows,
-                            "Calibration search (coordinate search over the candidates of "
-                            "config/believe.yaml; the same replications for every candidate)"))
+        parts.append(_table(["step", "parameter", "candidate", "components",
+                             "study's value modal", "all shown", "draws", ""], rows,
+                            "Calibration search from the parameters before calibration "
+                            "(coordinate search over the candidates of config/believe.yaml, "
+                            "in order; each step keeps the candidate under which most of its "
+                            "components have the study's value as their most frequent value, "
+                            "then the one under which all are most often shown; the same "
+                            "draws for every candidate)"))
 
     # specification curve
     curve = read("speccurve.csv")
@@ -296,3 +382,142 @@ def run_believe_render(*, indir: str, specs_path: str, out_html: str, figdir: st
     text = believe_section(indir, figdir, load_yaml(specs_path), tuple(formats or ("png",)))
     Path(out_html).parent.mkdir(parents=True, exist_ok=True)
     Path(out_html).write_text(believe_page(text, synthetic=synthetic), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- in the report
+#: Where the report links to the detailed page (beside it).
+PAGE = "believe.html"
+RECOMPUTE = ("<code>snakemake --cores 2 believe</code> (a few minutes), then "
+             "<code>sme-intl believe --publish</code> (copies <code>results/believe/"
+             "summary.csv</code> and <code>summary.json</code> to the published location), "
+             "then <code>snakemake --cores 2</code> for the report")
+
+
+def _interval(x: Any, lo: Any, hi: Any) -> str:
+    if x is None or pd.isna(x):
+        return "n/a"
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return _pct(x)
+    return f"{_pct(x)} ({_pct(lo)}–{_pct(hi)})"
+
+
+def pattern_sentence(pattern: dict[str, Any], labels: dict[str, str] | None = None) -> str:
+    """One paragraph (HTML) on the study's whole pattern as a joint outcome of ``pattern``'s
+    draws: its share with its Monte-Carlo interval, whether it is the single most frequent
+    joint outcome, the runner-up, and per component whether the study's value is the most
+    frequent value."""
+    esc = html.escape
+    n, rank = pattern["replications"], pattern.get("rank")
+    comps = pattern.get("components", {})
+    labels = labels or {c: v.get("label", c) for c, v in comps.items()}
+    modal = [c for c, v in comps.items() if v["modal"]]
+    share = f"{_pct1(pattern['share'])} ({_pct1(pattern['ci_low'])}–{_pct1(pattern['ci_high'])})"
+    out = (f"The study's whole pattern (Table 2 and the text: {len(comps)} components) came "
+           f"out in {pattern['count']} of {n} draws from <code>{esc(pattern['file'])}</code>: "
+           f"{share}, among {pattern['distinct_outcomes']} distinct joint outcomes. ")
+    runner = pattern.get("runner_up") or {}
+    if pattern["modal"]:
+        out += ("It is the <b>single most frequent joint outcome</b>; the next most frequent ("
+                + esc(", ".join(f"{labels.get(c, c)}: {v}" for c, v in
+                                runner.get("values", {}).items()) or "none")
+                + f") came out in {_pct1(runner.get('share'))}"
+                + (", a difference beyond twice its Monte-Carlo standard error. "
+                   if pattern.get("difference_beyond_mc_error") else
+                   ", a difference within twice its Monte-Carlo standard error: more draws "
+                   "would be needed to call the mode firmly. "))
+    else:
+        where = (f"rank {rank}" if rank is not None else "it came out in no draw")
+        out += (f"It is <b>not</b> the most frequent joint outcome ({where}); the most "
+                "frequent differs in "
+                + esc("; ".join(f"{labels.get(c, c)}: {v}" for c, v in
+                                runner.get("values", {}).items()) or "nothing")
+                + f" and came out in {_pct1(runner.get('share'))}"
+                + (", beyond twice the Monte-Carlo standard error of the difference. "
+                   if pattern.get("difference_beyond_mc_error") else
+                   ", within twice the Monte-Carlo standard error of the difference. "))
+    out += (f"For {len(modal)} of {len(comps)} components the study's value is the most "
+            "frequent value" + ("." if len(modal) == len(comps) else
+                                " (not for " + esc(", ".join(labels.get(c, c) for c in comps
+                                                              if c not in modal)) + ")."))
+    return out
+
+
+def report_section(record: dict[str, Any], *, page: str = PAGE) -> str:
+    """The section "How much to believe each verdict" of the report, from the record of the
+    stage ``believe_published`` (:func:`analysis.believe.publish.run_check_published`).
+
+    Current results: per hypothesis the verdict, its power, the false-support rate of its
+    rule, its specification-curve support share and the probability of reproducing the
+    study's verdict, with Monte-Carlo intervals, and the study's whole pattern as a joint
+    outcome. Results for other inputs, or none: says so, and how to compute and publish them;
+    no number is shown.
+    """
+    esc = html.escape
+    status = record.get("status")
+    path = esc(record.get("path") or "")
+    link = (f'<p class="note">Every simulation behind these numbers (null rejection rates, '
+            f"power curves, the calibration, the specification curves, bootstrap intervals): "
+            f'<a href="{esc(page)}">{esc(page)}</a>.</p>')
+    if status == "off":
+        return ("<p>Switched off: the configuration publishes no believe results "
+                "(<code>believe_results: null</code>). To show them: set "
+                "<code>believe_results: data/believe/summary.csv</code> and run "
+                f"{RECOMPUTE}.</p>")
+    if status == "absent":
+        return (f"<p>No believe results are published at <code>{path}</code>. To compute and "
+                f"publish them: {RECOMPUTE}.</p>")
+    if status != "current":
+        diff = record.get("differences") or []
+        return ("<p><b>Not shown: the published believe results "
+                f"(<code>{path}</code>) were computed from other inputs than this run's</b> "
+                "(" + esc("; ".join(diff[:8])) + ("; ..." if len(diff) > 8 else "")
+                + "), so their power, false-support rates, specification curves and "
+                "probabilities do not describe this run, and Table 2 carries no believe "
+                f"columns. To compute them for these inputs: {RECOMPUTE}.</p>")
+    rows = record.get("summary") or []
+    side = record.get("sidecar") or {}
+    synthetic = any(str(r.get("synthetic")) == "True" for r in rows)
+    rule = rows[0]["rule"] if rows else side.get("rule", "study")
+    reps = side.get("replications", {})
+    body = []
+    if synthetic:
+        body.append("<p><b>SYNTHETIC DATA.</b> These rates describe the synthetic process "
+                    "and panels, not the study's firms.</p>")
+    body.append(
+        "<p>Each verdict is only as good as the decision rule behind it (normality pretest, "
+        "test, verdict rule) at this sample size. By simulation "
+        f"({reps.get('power', '?')} draws per power estimate, {reps.get('no_effect', '?')} "
+        f"under no effect, {reps.get('reproduce', '?')} from the calibrated generator; 95% "
+        "Monte-Carlo intervals in brackets): the <i>power</i> is P(Supported) under the "
+        "generator's effects at the study's n (57 vs 57 firms, three years); the "
+        "<i>false support</i> P(Supported) when the generator has no effect; the "
+        "<i>specification-curve support</i> the share of defensible analyses (size "
+        "definition, bands, test family, verdict rule, alpha, ...) that support the "
+        "hypothesis on this panel; <i>P(study's verdict)</i> how often one draw from the "
+        "calibrated generator gives the study's Table 2 verdict.</p>")
+    trs = []
+    for r in rows:
+        trs.append([
+            f"{r['hypothesis']} {r.get('label', '')}", r.get("study_verdict", ""),
+            r.get("verdict") or "n/a",
+            _interval(r.get("power"), r.get("power_low"), r.get("power_high")),
+            _interval(r.get("false_support_rate"), r.get("false_support_low"),
+                      r.get("false_support_high")),
+            (_pct(r.get("spec_curve_support"))
+             + (f" of {int(r['spec_curve_specifications'])}"
+                if pd.notna(r.get("spec_curve_specifications")) else "")
+             if pd.notna(r.get("spec_curve_support")) else "n/a"),
+            _interval(r.get("p_reproduce_study"), r.get("p_reproduce_low"),
+                      r.get("p_reproduce_high"))])
+    body.append(_table(["Hypothesis", "Study", f"This run ({rule})", "Power (57 vs 57)",
+                        "False support, no effect", "Specifications supporting",
+                        "P(study's verdict)"], trs,
+                       f"How much to believe each verdict (rule {rule}; published "
+                       f"{record.get('path', '')})"))
+    cur = (side.get("pattern") or {}).get("current")
+    if cur:
+        t2 = side.get("p_reproduce_table2")
+        ci = side.get("table2_interval") or [None, None]
+        body.append("<p>" + pattern_sentence(cur) + " All five Table 2 verdicts as the study's: "
+                    f"{_interval(t2, ci[0], ci[1])}.</p>")
+    return "\n".join(body) + link

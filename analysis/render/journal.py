@@ -377,8 +377,8 @@ def test_choice_table(results: pd.DataFrame) -> Table:
 BELIEVE_COLUMNS: dict[str, str] = {
     "power": "Power",
     "false_support_rate": "False support under no effect",
-    "spec_curve_support": "Specifications supporting",
-    "p_reproduce_study": "P(study's Table 2 reproduced)",
+    "spec_curve_support": "Spec-curve support",
+    "p_reproduce_study": "P(study's verdict)",
 }
 #: Marks of a rule cell: the verdict agrees with the study's Table 2, differs, or there is
 #: nothing to compare (the study reports no verdict, or nothing was estimable).
@@ -475,9 +475,9 @@ def verdict_table(verdicts: pd.DataFrame, *, default_rule: str | None = None,
              "rule's evidence are in the CSV and under each hypothesis.",
              *[f"Rule {r}{' (default)' if r == default_rule else ''}: {d}." for r, d in descr]]
     if bcols:
-        notes.append("How much to believe each verdict (simulation, results/believe/"
-                     "summary.csv): " + "; ".join(BELIEVE_COLUMNS.get(c, c) for c in bcols)
-                     + ".")
+        notes.append("How much to believe each verdict (simulation; the published summary, "
+                     "config believe_results): " + "; ".join(BELIEVE_COLUMNS.get(c, c)
+                                                               for c in bcols) + ".")
     notes.append("Source: verdicts.csv.")
     raw = pd.DataFrame(raw_rows, columns=raw_cols)
     for r in rules:

@@ -35,7 +35,7 @@ h3{margin-top:1.2em;font-size:1.05em}
 table{border-collapse:collapse;margin:.8em 0;font-size:.84em;max-width:100%}
 th,td{border-top:1px solid #ddd;padding:.25em .5em;text-align:right;vertical-align:top;
 overflow-wrap:break-word}td.num{white-space:nowrap}
-table#table2_verdicts td:not(:first-child){white-space:nowrap}
+table#table2_verdicts td:nth-child(2),table#table2_verdicts td:nth-child(3){white-space:nowrap}
 th{border-bottom:1px solid #888}td:first-child,th:first-child{text-align:left}
 td.txt,th.txt{text-align:left}
 .banner{background:#fff3cd;border:1px solid #e0b400;padding:.6em 1em;font-weight:600}
@@ -524,7 +524,7 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
                qualitative: dict[str, str], pathway_figure: str, pathway_caption: str,
                input_files: list[str], synthetic_config: str, out_html: str,
                out_provenance: str, out_qual_dir: str, out_index: str | None = None,
-               ) -> None:
+               believe_path: str | None = None) -> None:
     """Stage ``report``: the self-contained HTML report, provenance.json, qualitative tables,
     and reports/index.md.
 
@@ -536,10 +536,14 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
     figures behind ``<details>``); normality, test choices, the ledger, the countries and the
     provenance are folded. Sample folders of reports/tables and reports/figures that this run
     does not make are removed. ``out_index`` (default: reports/index.md beside ``out_html``)
-    maps every table and figure to the rule and program that make it. Table 2 links to
-    ``believe.html`` beside the report: "How much to believe each verdict", written by the
-    simulation target ``believe`` (workflow/rules/believe.smk), which the default run does not
-    depend on.
+    maps every table and figure to the rule and program that make it.
+
+    ``believe_path`` is the record of the stage ``believe_published``: whether the published
+    believe results (config ``believe_results``, committed) were computed from this run's
+    inputs. The section "How much to believe each verdict" after Table 2 shows them when they
+    were, and says they are for other inputs (and how to recompute them) when not; it links to
+    ``believe.html`` beside the report, the detailed page of the simulation target ``believe``
+    (workflow/rules/believe.smk), which the default run does not run.
     """
     import logging
 
@@ -594,12 +598,10 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
                    f"<p>{len(ledger)} excluded rows, each with its reason "
                    "(<code>results/pooled/exclusions.csv</code>):</p>" + frame_html(ledger))
     t2 = _entries(all_tables, "Verdicts")
-    believe_note = ('<p class="note">How much to believe each verdict (the power of each '
-                    "verdict rule, its false-support rate when nothing is there, the share of "
-                    "defensible specifications that support the hypothesis, the chance of "
-                    "reproducing the study's Table 2): <a href=\"believe.html\">believe.html</a>"
-                    ", made by the simulation target <code>snakemake --cores 2 believe</code> "
-                    "(a few minutes; not part of the default run).</p>")
+    believe_note = ('<p class="note">How much to believe each verdict (power, false support '
+                    "under no effect, specifications supporting, the chance of reproducing the "
+                    "study): the next section, and <a href=\"believe.html\">believe.html</a> "
+                    "in detail.</p>")
     sample_tables = _entries(all_tables, "Sample")
     table1 = _stem(sample_tables, "table1")
     sections: list[dict[str, Any]] = [
@@ -611,6 +613,11 @@ def run_report(*, config: dict[str, Any], specs_path: str, summary_path: str,
         {"title": "Table 2: the study's verdicts beside this run's", "items": t2,
          "html": believe_note},
     ]
+    if believe_path:
+        from analysis.render.believe import TITLE, report_section
+
+        record = json.loads(Path(believe_path).read_text(encoding="utf-8"))
+        sections.append({"title": TITLE, "html": report_section(record)})
     default = verdicts[(verdicts["rule"] == specs["default_rule"])
                        & (verdicts["sample"] == "all")].set_index("hypothesis")
     for hyp, h in specs["hypotheses"].items():

@@ -86,7 +86,7 @@ rule believe_calibrate:
     input:
         believe=BELIEVE_FILE,
         specs=config["hypotheses"],
-        synthetic="config/synthetic.yaml",
+        start=BELIEVE["calibration"]["start"] if BELIEVE else [],
     output:
         table="results/believe/calibration.csv",
         params="results/believe/calibrated_synthetic.yaml",
@@ -94,6 +94,8 @@ rule believe_calibrate:
         "logs/believe/calibrate.log",
     benchmark:
         "benchmarks/believe/calibrate.tsv"
+    # the longest job (a serial search): started first
+    priority: 10
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -233,8 +235,13 @@ rule believe_summary:
         ),
         results="results/analysis/all/results.csv",
         verdicts="results/analysis/all/verdicts.csv",
+        synthetic="config/synthetic.yaml",
+        calibrated="results/believe/calibrated_synthetic.yaml",
+        # what the results are computed from: summary.json records their checksums
+        fingerprint=believe_fingerprint_files(),
     output:
         summary="results/believe/summary.csv",
+        record="results/believe/summary.json",
         tables=multiext(
             "results/believe/",
             "details.csv",
@@ -245,6 +252,8 @@ rule believe_summary:
             "mde.csv",
             "analytic_power.csv",
             "reproduce.csv",
+            "reproduce_outcomes.csv",
+            "reproduce_joint.csv",
             "speccurve.csv",
             "flips.csv",
             "joint_tests.csv",
@@ -261,6 +270,7 @@ rule believe_summary:
         mem_mb=2000,
     params:
         alpha=config["alpha"],
+        config=config,
     script:
         "../scripts/believe_summary.py"
 
@@ -287,6 +297,31 @@ rule believe_render:
         synthetic=any(p["synthetic"] for p in config["panels"].values()),
     script:
         "../scripts/believe_render.py"
+
+
+# The published results (config `believe_results`, committed, written by no rule: publish
+# them with `sme-intl believe --publish`) checked against this run's inputs: the report and
+# Table 2 show them only when they were computed from the same inputs. Part of the default run.
+rule believe_published:
+    input:
+        published=believe_published_files(),
+        fingerprint=believe_fingerprint_files(),
+    output:
+        table="results/believe/published.csv",
+        record="results/believe/published.json",
+    log:
+        "logs/believe/published.log",
+    benchmark:
+        "benchmarks/believe/published.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+    params:
+        config=config,
+    script:
+        "../scripts/believe_published.py"
 
 
 # The simulation target: `snakemake --cores 2 believe` (not part of the default run).

@@ -122,6 +122,10 @@ def provenance_inputs():
         config["integration"],
     ]
     files += ["config/synthetic.yaml"]
+    # the published believe results and their settings (shown when computed from these inputs)
+    files += believe_published_files() + (
+        [config["believe"]] if config.get("believe") else []
+    )
     # every configuration file of this run (config/config.yaml and any --configfile overlay)
     files += [os.path.relpath(f) for f in workflow.configfiles]
     files += [f"{config['presets_dir']}/{n}.yaml" for n in ("size_definitions",)]
@@ -153,6 +157,21 @@ BELIEVE = (
 REPRODUCE = ["current"] + (
     ["reference"] if BELIEVE and BELIEVE["calibration"].get("compare_with") else []
 )
+
+
+def believe_fingerprint_files():
+    """The input files whose checksums fingerprint the believe results."""
+    from analysis.believe.publish import fingerprint_files
+
+    return fingerprint_files(config, BELIEVE)
+
+
+def believe_published_files():
+    """The published believe summary and its sidecar (none when switched off)."""
+    from analysis.believe.publish import sidecar
+
+    path = config.get("believe_results") or ""
+    return [path, str(sidecar(path))] if path else []
 
 
 def believe_chunks(block):

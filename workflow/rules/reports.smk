@@ -8,6 +8,7 @@ rule tables:
         normality=expand("results/analysis/{sample}/normality.csv", sample=SAMPLES),
         panels=[panel_of(s) for s in SAMPLES],
         codebook=config["codebook"],
+        believe="results/believe/published.csv",
     output:
         table_dirs(),
     log:
@@ -81,6 +82,7 @@ rule report:
         joint_display="results/integration/joint_display.csv",
         provenance_inputs=provenance_inputs(),
         synthetic_config="config/synthetic.yaml",
+        believe="results/believe/published.json",
     output:
         html=report(
             "reports/report.html", caption="../report/report.rst", category="Report"

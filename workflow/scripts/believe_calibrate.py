@@ -6,7 +6,7 @@ from analysis.runlog import run_stage
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_stage(
     sm.log[0], run_calibration, believe_path=sm.input.believe, specs_path=sm.input.specs,
-    synthetic_path=sm.input.synthetic, derive=sm.params.derive,
+    start_path=sm.input.start, derive=sm.params.derive,
     presets_dir=sm.params.presets_dir, alpha=sm.params.alpha,
     out_table=sm.output.table, out_params=sm.output.params,
 )

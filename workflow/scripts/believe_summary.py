@@ -15,5 +15,6 @@ run_stage(
     joint_files=list(sm.input.joint), bootstrap=list(sm.input.bootstrap),
     results=sm.input.results, verdicts=sm.input.verdicts, believe_path=sm.input.believe,
     specs_path=sm.input.specs, alpha=sm.params.alpha,
-    outdir=str(Path(sm.output.summary).parent),
+    outdir=str(Path(sm.output.summary).parent), config=dict(sm.params.config),
+    synthetic_path=sm.input.synthetic, calibrated_path=sm.input.calibrated,
 )

@@ -17,5 +17,5 @@ run_stage(
     input_files=list(sm.input.provenance_inputs),
     synthetic_config=sm.input.synthetic_config, out_html=sm.output.html,
     out_provenance=sm.output.provenance, out_qual_dir=sm.output.qualitative,
-    out_index=sm.output.index,
+    out_index=sm.output.index, believe_path=sm.input.believe,
 )

@@ -12,7 +12,7 @@ run_stages(*(
         results=inp.results[i], verdicts=inp.verdicts[i], normality=inp.normality[i],
         panel=inp.panels[i], codebook=inp.codebook, outdir=sm.output[i],
         alpha=sm.params.alpha, samples=cross if sample == "all" else [],
-        formats=list(sm.params.formats),
+        believe=[inp.believe] if sample == "all" else [], formats=list(sm.params.formats),
         detail=sample == "all" or sm.params.spss_tables == "every_sample"))
     for i, sample in enumerate(sm.params.samples)
 ), processes=sm.threads)
