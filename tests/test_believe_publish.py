@@ -106,6 +106,16 @@ def _report_record(tmp: Path, config: dict[str, Any]) -> tuple[dict[str, Any], p
     return json.loads(out_json.read_text()), pd.read_csv(out_csv)
 
 
+def _h1_verdicts() -> pd.DataFrame:
+    """A one-hypothesis verdicts frame (H1 Supported, as the study), for Table 2."""
+    return pd.DataFrame([{"sample": "all", "hypothesis": "H1", "label": "x",
+                          "secondary": False, "study_verdict": "Supported",
+                          "rule": "study", "rule_description": "d",
+                          "verdict": "Supported", "agree": "agree", "units_supported": 1,
+                          "units_estimable": 1, "units_total": 1,
+                          "direction_observed": "negative", "summary": "s"}])
+
+
 def test_the_report_section_and_table2_when_current(repo_copy: Path) -> None:
     from analysis.render.believe import report_section
     from analysis.render.journal import verdict_table
@@ -126,13 +136,7 @@ def test_the_report_section_and_table2_when_current(repo_copy: Path) -> None:
     # Table 2 gets the four columns, the published numbers
     assert table.columns.tolist() == ["hypothesis", "power", "false_support_rate",
                                       "spec_curve_support", "p_reproduce_study"]
-    verdicts = pd.DataFrame([{"sample": "all", "hypothesis": "H1", "label": "x",
-                              "secondary": False, "study_verdict": "Supported",
-                              "rule": "study", "rule_description": "d",
-                              "verdict": "Supported", "agree": "agree", "units_supported": 1,
-                              "units_estimable": 1, "units_total": 1,
-                              "direction_observed": "negative", "summary": "s"}])
-    t2 = verdict_table(verdicts, believe=table)
+    t2 = verdict_table(_h1_verdicts(), believe=table)
     assert t2.display["Power"].iloc[0] == f"{round(100 * h1['power'])}%"
 
 
@@ -150,13 +154,7 @@ def test_the_report_section_and_table2_for_other_inputs(repo_copy: Path) -> None
     assert "sme-intl believe --publish" in text and "snakemake --cores 2 believe" in text
     assert "%" not in text  # no number is shown
     assert table.columns.tolist() == ["hypothesis"] and table.empty
-    verdicts = pd.DataFrame([{"sample": "all", "hypothesis": "H1", "label": "x",
-                              "secondary": False, "study_verdict": "Supported",
-                              "rule": "study", "rule_description": "d",
-                              "verdict": "Supported", "agree": "agree", "units_supported": 1,
-                              "units_estimable": 1, "units_total": 1,
-                              "direction_observed": "negative", "summary": "s"}])
-    t2 = verdict_table(verdicts, believe=table)
+    t2 = verdict_table(_h1_verdicts(), believe=table)
     assert "Power" not in t2.display.columns
 
 
