@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sys
@@ -82,6 +83,15 @@ def _run_step(i: int) -> tuple[bool, Any]:
         return False, run_stage(log_path, func, **kwargs)
     except SystemExit:
         return True, None
+
+
+def sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks (a panel of any size)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def write_json(obj: Any, path: str | Path) -> None:

@@ -27,6 +27,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.runlog import sha256
+
 #: Columns of the published summary that Table 2 prints (see
 #: :data:`analysis.render.journal.BELIEVE_COLUMNS`).
 TABLE2_COLUMNS = ["power", "false_support_rate", "spec_curve_support", "p_reproduce_study"]
@@ -94,7 +96,7 @@ def fingerprint(config: dict[str, Any], settings: dict[str, Any] | None = None,
     files = {}
     for f in fingerprint_files(config, settings):
         p = Path(root) / f
-        files[f] = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "missing"
+        files[f] = sha256(p) if p.is_file() else "missing"
     record = {"files": files, "settings": fingerprint_settings(config)}
     digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode("utf-8")).hexdigest()
     return {"digest": digest, **record}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import hashlib
 import html
 import json
 import os
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from analysis.runlog import sha256
 
 PACKAGES = ["numpy", "pandas", "scipy", "statsmodels", "pingouin", "snakemake", "seaborn",
             "matplotlib", "pandera", "pyarrow", "PyYAML", "openpyxl", "jsonschema"]
@@ -52,15 +53,6 @@ summary{cursor:pointer;color:#0b4f8a;font-weight:600}
 
 
 # --------------------------------------------------------------------------- provenance
-def sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
     """Installed versions of the given distributions ('not installed' when absent)."""
     from importlib import metadata
